@@ -1,0 +1,121 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { dirname, join } from 'node:path';
+import { encodeCell } from './cell-values.ts';
+import type { CellValue, Engine, ProtectedRunOutcome, ProtectedRunRequest, ResultColumn } from './engine.ts';
+import { quoteIdentifier, quoteString } from './quote.ts';
+
+export interface DuckDbEngineOptions {
+  /** Per-query memory cap (DuckDB syntax, e.g. `2GB`); DuckDB's default is 80% of RAM. */
+  readonly memoryLimit: string;
+  /** Per-query threads; DuckDB's default is every core. */
+  readonly threads: number;
+}
+
+/** Raised for anything the engine itself reports; its text is for the operator only. */
+export class EngineError extends Error {
+  override readonly name = 'EngineError';
+}
+
+/**
+ * Runs protected queries on DuckDB, one fresh in-memory instance per query, sealed
+ * before any user-derived SQL runs: it may read exactly the data files of the tables it
+ * was given and write only into the query's private work folder; then the
+ * configuration is locked so the query cannot reopen access. Queries are queued so one
+ * runs at a time with the configured memory and threads.
+ */
+export class DuckDbEngine implements Engine {
+  readonly name = 'duckdb';
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: DuckDbEngineOptions) {}
+
+  runProtected(request: ProtectedRunRequest): Promise<ProtectedRunOutcome> {
+    const run = this.queue.then(() => this.runNow(request));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runNow(request: ProtectedRunRequest): Promise<ProtectedRunOutcome> {
+    if (dirname(request.outputFile) !== request.workDir) {
+      throw new Error('Internal error: the result file must be written inside the query work folder');
+    }
+    const instance = await DuckDBInstance.create(':memory:', {
+      threads: String(this.options.threads),
+      memory_limit: this.options.memoryLimit,
+      temp_directory: request.workDir,
+      autoload_known_extensions: 'false',
+      autoinstall_known_extensions: 'false',
+    });
+    const connection = await instance.connect();
+    try {
+      await seal(connection, request);
+      if (request.deliverIfSql !== undefined && !(await gateOpen(connection, request.deliverIfSql))) {
+        return { delivered: false };
+      }
+      // Always write Parquet first: it keeps the exact column types for the read-back.
+      const parquet = request.format === 'csv' ? join(request.workDir, 'result.parquet') : request.outputFile;
+      await guarded(() =>
+        connection.run(`COPY (${request.sql}) TO ${quoteString(parquet)} (FORMAT parquet, COMPRESSION zstd)`),
+      );
+      if (request.format === 'csv') {
+        await guarded(() =>
+          connection.run(
+            `COPY (SELECT * FROM read_parquet(${quoteString(parquet)})) TO ${quoteString(request.outputFile)} (FORMAT csv, HEADER true)`,
+          ),
+        );
+      }
+      return await readBack(connection, parquet, request.previewRows);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  }
+}
+
+async function seal(connection: DuckDBConnection, request: ProtectedRunRequest): Promise<void> {
+  const files = request.tables.flatMap((t) => t.files);
+  const paths = [...files, request.outputFile].map(quoteString).join(', ');
+  await connection.run("SET TimeZone = 'UTC'");
+  await connection.run(`SET allowed_paths = [${paths}]`);
+  await connection.run(`SET allowed_directories = [${quoteString(`${request.workDir}/`)}]`);
+  await connection.run('SET enable_external_access = false');
+  for (const table of request.tables) {
+    const columns = table.columns.map(quoteIdentifier).join(', ');
+    const sources = table.files.map(quoteString).join(', ');
+    await connection.run(
+      `CREATE VIEW ${quoteIdentifier(table.viewName)} AS SELECT ${columns} FROM read_parquet([${sources}])`,
+    );
+  }
+  await connection.run('SET lock_configuration = true');
+}
+
+async function gateOpen(connection: DuckDBConnection, sql: string): Promise<boolean> {
+  const reader = await guarded(() => connection.runAndReadAll(sql));
+  const value = reader.getRows()[0]?.[0];
+  return value === true;
+}
+
+async function readBack(connection: DuckDBConnection, parquet: string, previewRows: number): Promise<ProtectedRunOutcome> {
+  const source = `read_parquet(${quoteString(parquet)})`;
+  const counted = await guarded(() => connection.runAndReadAll(`SELECT count(*) FROM ${source}`));
+  const rowCount = Number(counted.getRows()[0]?.[0] ?? 0);
+  const reader = await guarded(() =>
+    connection.runAndReadAll(`SELECT * FROM ${source} LIMIT ${Math.max(0, Math.floor(previewRows))}`),
+  );
+  const columns: ResultColumn[] = reader.columnNames().map((name, i) => ({
+    name,
+    type: String(reader.columnTypes()[i]),
+  }));
+  const preview: CellValue[][] = reader
+    .getRowsJson()
+    .map((row) => row.map((cell, i) => encodeCell(cell, columns[i]?.type ?? 'VARCHAR')));
+  return { delivered: true, columns, rowCount, preview };
+}
+
+async function guarded<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    throw new EngineError(e instanceof Error ? e.message : String(e));
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The one interface every execution engine implements (DuckDB embedded now, Trino
+ * later). SQL generation knows nothing of engines; an engine knows nothing of rules.
+ */
+
+/** A configured table as the engine exposes it: a view over member data files. */
+export interface TableSource {
+  /** View name the emitted SQL refers to (the association name). */
+  readonly viewName: string;
+  /** Local Parquet files holding the data (staged by the store). */
+  readonly files: readonly string[];
+  /** Columns the view exposes: the allowed columns plus the hidden row id. */
+  readonly columns: readonly string[];
+}
+
+/** JSON-ready cell values, encoded as shared/CLI.md says. */
+export type CellValue = string | number | boolean | null;
+
+export interface ResultColumn {
+  readonly name: string;
+  /** Engine type name, e.g. `BIGINT`, `DECIMAL(12,2)`. */
+  readonly type: string;
+}
+
+export interface ProtectedRunRequest {
+  readonly tables: readonly TableSource[];
+  /** SQL printed from the planned AST; never user text. */
+  readonly sql: string;
+  /** Optional gate: a one-row, one-boolean-column query; false means "do not deliver". */
+  readonly deliverIfSql?: string;
+  /** Where to write the result file. Its folder must exist and is private to this run. */
+  readonly outputFile: string;
+  readonly format: 'parquet' | 'csv';
+  /** Private scratch folder (engine temp space), removed by the caller afterwards. */
+  readonly workDir: string;
+  /** How many rows to return in `preview`. */
+  readonly previewRows: number;
+}
+
+export type ProtectedRunOutcome =
+  | {
+      readonly delivered: true;
+      readonly columns: readonly ResultColumn[];
+      readonly rowCount: number;
+      readonly preview: readonly (readonly CellValue[])[];
+    }
+  | { readonly delivered: false };
+
+export interface Engine {
+  readonly name: string;
+  runProtected(request: ProtectedRunRequest): Promise<ProtectedRunOutcome>;
+}

@@ -1,0 +1,130 @@
+import { sql, type Kysely, type Migration } from 'kysely';
+
+/**
+ * Versioned migrations, applied in name order. Never edit a released migration: add a
+ * new one. Written with Kysely's schema builder so the same steps run on PostgreSQL.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('members')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('datasets')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('member', 'text', (c) => c.notNull().references('members.name'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('datasets_member_name', ['member', 'name'])
+        .execute();
+      await db.schema
+        .createTable('dataset_versions')
+        .addColumn('dataset_id', 'integer', (c) => c.notNull().references('datasets.id'))
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('files_json', 'text', (c) => c.notNull())
+        .addColumn('columns_json', 'text', (c) => c.notNull())
+        .addColumn('stats_json', 'text', (c) => c.notNull())
+        .addColumn('sources_json', 'text', (c) => c.notNull())
+        .addColumn('row_count', 'integer', (c) => c.notNull())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('dataset_versions_pk', ['dataset_id', 'version'])
+        .execute();
+      await db.schema
+        .createTable('configured_tables')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('member', 'text', (c) => c.notNull().references('members.name'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('dataset_id', 'integer', (c) => c.notNull().references('datasets.id'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('configured_tables_member_name', ['member', 'name'])
+        .execute();
+      await db.schema
+        .createTable('table_versions')
+        .addColumn('table_id', 'integer', (c) => c.notNull().references('configured_tables.id'))
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('columns_json', 'text', (c) => c.notNull())
+        .addColumn('rule_json', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('table_versions_pk', ['table_id', 'version'])
+        .execute();
+      await db.schema
+        .createTable('collaborations')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('creator', 'text', (c) => c.notNull().references('members.name'))
+        .addColumn('query_logs', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('collaboration_members')
+        .addColumn('collaboration_id', 'integer', (c) => c.notNull().references('collaborations.id'))
+        .addColumn('member', 'text', (c) => c.notNull().references('members.name'))
+        .addColumn('can_query', 'integer', (c) => c.notNull())
+        .addColumn('can_receive', 'integer', (c) => c.notNull())
+        .addColumn('accepted_at', 'text')
+        .addColumn('left_at', 'text')
+        .addPrimaryKeyConstraint('collaboration_members_pk', ['collaboration_id', 'member'])
+        .execute();
+      await db.schema
+        .createTable('associations')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('collaboration_id', 'integer', (c) => c.notNull().references('collaborations.id'))
+        .addColumn('sql_name', 'text', (c) => c.notNull())
+        .addColumn('table_id', 'integer', (c) => c.notNull().references('configured_tables.id'))
+        .addColumn('member', 'text', (c) => c.notNull())
+        .addColumn('receivers_json', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('associations_name', ['collaboration_id', 'sql_name'])
+        .execute();
+      await db.schema
+        .createTable('queries')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('collaboration_id', 'integer', (c) => c.notNull())
+        .addColumn('runner', 'text', (c) => c.notNull())
+        .addColumn('receiver', 'text', (c) => c.notNull())
+        .addColumn('sql_text', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('error_json', 'text')
+        .addColumn('tables_json', 'text', (c) => c.notNull())
+        .addColumn('row_count', 'integer')
+        .addColumn('duration_ms', 'integer')
+        .addColumn('table_stats_json', 'text')
+        .addColumn('internal_error', 'text')
+        .addColumn('submitted_at', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text')
+        .addColumn('finished_at', 'text')
+        .execute();
+      await db.schema
+        .createIndex('queries_collaboration')
+        .on('queries')
+        .columns(['collaboration_id', 'submitted_at'])
+        .execute();
+      await db.schema
+        .createTable('results')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('query_id', 'text', (c) => c.notNull())
+        .addColumn('member', 'text', (c) => c.notNull())
+        .addColumn('store_key', 'text', (c) => c.notNull())
+        .addColumn('format', 'text', (c) => c.notNull())
+        .addColumn('columns_json', 'text', (c) => c.notNull())
+        .addColumn('row_count', 'integer', (c) => c.notNull())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('events')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('detail_json', 'text')
+        .execute();
+      await sql`SELECT 1`.execute(db);
+    },
+  },
+};

@@ -1,0 +1,136 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The control-plane database, as Kysely sees it. JSON columns hold validated documents
+ * (rules, schemas, statistics) as text; times are ISO-8601 UTC strings.
+ */
+export interface MembersTable {
+  name: string;
+  created_at: string;
+}
+
+export interface DatasetsTable {
+  id: Generated<number>;
+  member: string;
+  name: string;
+  created_at: string;
+}
+
+export interface DatasetVersionsTable {
+  dataset_id: number;
+  version: number;
+  /** Store keys of the Parquet files of this version (JSON array). */
+  files_json: string;
+  /** `[{name, type, originalName}]` (JSON). */
+  columns_json: string;
+  /** Per-column statistics, owner-only (JSON). */
+  stats_json: string;
+  /** Source files as crawled (JSON). */
+  sources_json: string;
+  row_count: number;
+  bytes: number;
+  created_at: string;
+}
+
+export interface ConfiguredTablesTable {
+  id: Generated<number>;
+  member: string;
+  name: string;
+  dataset_id: number;
+  created_at: string;
+}
+
+export interface TableVersionsTable {
+  table_id: number;
+  version: number;
+  /** Allowed columns (JSON array of names). */
+  columns_json: string;
+  /** The analysis rule document in its parsed form (JSON). */
+  rule_json: string;
+  created_at: string;
+}
+
+export interface CollaborationsTable {
+  id: Generated<number>;
+  name: string;
+  creator: string;
+  query_logs: number;
+  created_at: string;
+}
+
+export interface CollaborationMembersTable {
+  collaboration_id: number;
+  member: string;
+  can_query: number;
+  can_receive: number;
+  accepted_at: string | null;
+  left_at: string | null;
+}
+
+export interface AssociationsTable {
+  id: Generated<number>;
+  collaboration_id: number;
+  sql_name: string;
+  table_id: number;
+  member: string;
+  /** Allowed result receivers (JSON array) or null for every receiver. */
+  receivers_json: string | null;
+  created_at: string;
+}
+
+export interface QueriesTable {
+  id: string;
+  collaboration_id: number;
+  runner: string;
+  receiver: string;
+  sql_text: string;
+  status: string;
+  /** The diagnostic of a refusal, or a member-safe failure message (JSON). */
+  error_json: string | null;
+  /** `[{sqlName, owner, tableId, ruleVersion}]` (JSON). */
+  tables_json: string;
+  row_count: number | null;
+  duration_ms: number | null;
+  /** Owner-only per-table figures (JSON keyed by association name). */
+  table_stats_json: string | null;
+  /** Internal error text for the operator only; never shown to members. */
+  internal_error: string | null;
+  submitted_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface ResultsTable {
+  id: string;
+  query_id: string;
+  member: string;
+  store_key: string;
+  format: string;
+  columns_json: string;
+  row_count: number;
+  bytes: number;
+  created_at: string;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  detail_json: string | null;
+}
+
+export interface Database {
+  members: MembersTable;
+  datasets: DatasetsTable;
+  dataset_versions: DatasetVersionsTable;
+  configured_tables: ConfiguredTablesTable;
+  table_versions: TableVersionsTable;
+  collaborations: CollaborationsTable;
+  collaboration_members: CollaborationMembersTable;
+  associations: AssociationsTable;
+  queries: QueriesTable;
+  results: ResultsTable;
+  events: EventsTable;
+}
