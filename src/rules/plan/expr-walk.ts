@@ -48,10 +48,12 @@ export function mapExpr(expr: Expr, replace: (e: Expr) => Expr | undefined): Exp
       return { ...expr, operand: m(expr.operand), low: m(expr.low), high: m(expr.high) };
     case 'case': {
       const whens = expr.whens.map((w) => ({ when: m(w.when), then: m(w.then) }));
-      const base = { ...expr, whens };
-      if (expr.operand !== undefined) base.operand = m(expr.operand);
-      if (expr.else !== undefined) base.else = m(expr.else);
-      return base;
+      return {
+        ...expr,
+        whens,
+        ...(expr.operand === undefined ? {} : { operand: m(expr.operand) }),
+        ...(expr.else === undefined ? {} : { else: m(expr.else) }),
+      };
     }
     case 'cast':
       return { ...expr, operand: m(expr.operand) };

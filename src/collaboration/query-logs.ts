@@ -1,0 +1,94 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../metadata/schema.ts';
+import type { Diagnostic } from '../sql/diagnostic.ts';
+import { findCollaboration, requireMembership } from './collaborations.ts';
+import type { QueryTableRecord, TableStats } from './query-records.ts';
+
+/** One query as a member may see it; fields it is not entitled to are absent. */
+export interface QueryLogEntry {
+  readonly id: string;
+  readonly submittedAt: string;
+  readonly runner: string;
+  readonly receiver: string;
+  readonly sql: string;
+  readonly tables: readonly string[];
+  readonly status: string;
+  readonly error?: Diagnostic;
+  readonly rowCount?: number;
+  readonly durationMs?: number;
+  /** Per-table figures, only for the tables the viewer owns. */
+  readonly tableStats?: Readonly<Record<string, TableStats>>;
+}
+
+type QueryRow = Awaited<ReturnType<typeof loadQueries>>[number];
+
+async function loadQueries(db: Kysely<Database>, collaborationId: number) {
+  return db
+    .selectFrom('queries')
+    .select([
+      'id', 'submitted_at', 'runner', 'receiver', 'sql_text', 'tables_json', 'status', 'error_json',
+      'row_count', 'duration_ms', 'table_stats_json',
+    ])
+    .where('collaboration_id', '=', collaborationId)
+    .orderBy('submitted_at')
+    .execute();
+}
+
+/**
+ * What `viewer` may see of one query. Rows returned and duration go to the runner and
+ * the receiver, except that a runner who is not the receiver sees only the status
+ * (shared/RULES.md); per-table figures go only to that table's owner, since to anyone
+ * else they tell the size of another member's data.
+ */
+function view(row: QueryRow, viewer: string): QueryLogEntry {
+  const tables = JSON.parse(row.tables_json) as QueryTableRecord[];
+  const allStats = row.table_stats_json ? (JSON.parse(row.table_stats_json) as Record<string, TableStats>) : {};
+  const ownStats = Object.fromEntries(
+    tables.filter((t) => t.owner === viewer && allStats[t.sqlName]).map((t) => [t.sqlName, allStats[t.sqlName]!]),
+  );
+  const isReceiver = row.receiver === viewer;
+  const isOwner = tables.some((t) => t.owner === viewer);
+  const runnerOnly = row.runner === viewer && !isReceiver;
+  const seesFigures = isReceiver || (isOwner && !runnerOnly);
+  return {
+    id: row.id,
+    submittedAt: row.submitted_at,
+    runner: row.runner,
+    receiver: row.receiver,
+    sql: row.sql_text,
+    tables: tables.map((t) => t.sqlName),
+    status: row.status,
+    ...(row.error_json ? { error: JSON.parse(row.error_json) as Diagnostic } : {}),
+    ...(seesFigures && row.row_count !== null ? { rowCount: row.row_count } : {}),
+    ...((seesFigures || row.runner === viewer) && row.duration_ms !== null ? { durationMs: row.duration_ms } : {}),
+    ...(Object.keys(ownStats).length > 0 ? { tableStats: ownStats } : {}),
+  };
+}
+
+/** The caller's own queries (`query list`). */
+export async function listOwnQueries(db: Kysely<Database>, collaborationName: string, actor: string): Promise<QueryLogEntry[]> {
+  const collaboration = await findCollaboration(db, collaborationName);
+  await requireMembership(db, collaboration, actor, false);
+  const rows = await loadQueries(db, collaboration.id);
+  return rows.filter((r) => r.runner === actor).map((r) => view(r, actor));
+}
+
+/**
+ * The collaboration's query log (`query logs`): entries where the caller is the runner,
+ * the receiver or the owner of a referenced table. Parser errors stay out of member
+ * logs (shared/RULES.md); the operator's audit log (the queries table) keeps them.
+ * With query logs off, a member sees only its own queries.
+ */
+export async function queryLogs(db: Kysely<Database>, collaborationName: string, actor: string): Promise<QueryLogEntry[]> {
+  const collaboration = await findCollaboration(db, collaborationName);
+  await requireMembership(db, collaboration, actor, false);
+  const rows = await loadQueries(db, collaboration.id);
+  return rows
+    .filter((r) => !(r.status === 'refused' && r.error_json !== null && (JSON.parse(r.error_json) as Diagnostic).code === 'syntax-error'))
+    .filter((r) => {
+      if (r.runner === actor || r.receiver === actor) return true;
+      if (!collaboration.queryLogs) return false;
+      return (JSON.parse(r.tables_json) as QueryTableRecord[]).some((t) => t.owner === actor);
+    })
+    .map((r) => view(r, actor));
+}

@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CellValue, ResultColumn, TableSource } from '../engine/engine.ts';
+import { EngineError } from '../engine/duckdb-engine.ts';
+import { planQuery, ROW_ID_COLUMN, type PlannedQuery } from '../rules/plan/plan-query.ts';
+import type { QueryContext } from '../rules/rule-types.ts';
+import { validateQuery } from '../rules/validate-query.ts';
+import type { ValidatedQuery } from '../rules/validated-query.ts';
+import { convertParsed } from '../sql/convert.ts';
+import { duckdbDialect } from '../sql/dialect.ts';
+import type { Diagnostic, Result } from '../sql/diagnostic.ts';
+import { printQuery } from '../sql/print.ts';
+import { resultKey } from '../storage/layout.ts';
+import { listAssociations, toQueryTable, type AssociationInfo } from './associations.ts';
+import { nowIso } from './clock.ts';
+import { findCollaboration, memberships, requireMembership } from './collaborations.ts';
+import { latestVersion } from './dataset-records.ts';
+import { forbidden } from './errors.ts';
+import { operationDir } from './orphans.ts';
+import { insertQuery, markFailed, markRefused, markRunning, type QueryTableRecord, type TableStats } from './query-records.ts';
+import type { Workspace } from './workspace.ts';
+
+export interface RunQueryOptions {
+  readonly receiver?: string;
+  readonly format?: 'parquet' | 'csv';
+  readonly dryRun?: boolean;
+  /** Rows to return inline (the whole result is always in the store). */
+  readonly previewRows?: number;
+}
+
+export type QueryOutcome =
+  | { readonly status: 'accepted'; readonly sql: string }
+  | { readonly id?: string; readonly status: 'refused'; readonly error: Diagnostic }
+  | { readonly id: string; readonly status: 'failed'; readonly error: Diagnostic }
+  | {
+      readonly id: string;
+      readonly status: 'succeeded';
+      /** Present only when the runner is the receiver. */
+      readonly delivery?: {
+        readonly resultId: string;
+        readonly columns: readonly ResultColumn[];
+        readonly rows: readonly (readonly CellValue[])[];
+        readonly rowCount: number;
+        readonly location: string;
+      };
+      readonly durationMs: number;
+    };
+
+/** The verdict on a query text, without running it. */
+interface Verdict {
+  readonly associations: readonly AssociationInfo[];
+  readonly tables: readonly QueryTableRecord[];
+  readonly planned?: PlannedQuery;
+  readonly validated?: ValidatedQuery;
+  readonly error?: Diagnostic;
+}
+
+/**
+ * Runs one protected query: parse with DuckDB's parser, convert to the clean-room AST,
+ * validate against every referenced table's rule, plan (thresholds, row-once), print,
+ * run sealed on the engine, deliver to the receiver's results area, log everything.
+ */
+export async function runQuery(
+  workspace: Workspace,
+  collaborationName: string,
+  runner: string,
+  sqlText: string,
+  options: RunQueryOptions = {},
+): Promise<QueryOutcome> {
+  const { db } = workspace;
+  const collaboration = await findCollaboration(db, collaborationName);
+  const mine = await requireMembership(db, collaboration, runner);
+  if (!mine.query) throw forbidden(`member '${runner}' does not have the query ability in '${collaborationName}'`);
+  const receiver = options.receiver ?? runner;
+  const receiving = (await memberships(db, collaboration.id)).find((m) => m.member === receiver);
+  if (!receiving || receiving.left || !receiving.accepted) {
+    throw forbidden(`receiver '${receiver}' is not an active member of '${collaborationName}'`);
+  }
+  if (!receiving.receive) throw forbidden(`member '${receiver}' does not have the receive ability in '${collaborationName}'`);
+
+  const verdict = await judge(workspace, collaboration.id, runner, receiver, sqlText);
+  if (options.dryRun) {
+    if (verdict.error) return { status: 'refused', error: verdict.error };
+    return { status: 'accepted', sql: printQuery(requirePlan(verdict).query, duckdbDialect) };
+  }
+  const id = randomUUID();
+  await insertQuery(db, { id, collaboration_id: collaboration.id, runner, receiver, sql_text: sqlText });
+  if (verdict.error) {
+    await markRefused(db, id, verdict.error, verdict.tables);
+    return { id, status: 'refused', error: verdict.error };
+  }
+  return execute(workspace, id, receiver, runner, verdict, options);
+}
+
+async function judge(
+  workspace: Workspace,
+  collaborationId: number,
+  runner: string,
+  receiver: string,
+  sqlText: string,
+): Promise<Verdict> {
+  const associations = await listAssociations(workspace.db, collaborationId);
+  const tree = await (await workspace.parser()).serialize(sqlText);
+  const converted = convertParsed(tree, sqlText);
+  if (!converted.ok) return { associations, tables: [], error: converted.error };
+  const context: QueryContext = { runner, tables: associations.map(toQueryTable) };
+  const validated: Result<ValidatedQuery> = validateQuery(converted.value, context, sqlText);
+  if (!validated.ok) return { associations, tables: [], error: validated.error };
+  const used = new Set(validated.value.aliases.map((a) => a.table.sqlName));
+  const referenced = associations.filter((a) => used.has(a.sqlName));
+  const tables = referenced.map((a) => ({
+    sqlName: a.sqlName,
+    owner: a.member,
+    tableId: a.table.id,
+    ruleVersion: a.table.version,
+  }));
+  // Result receivers are the intersection of every referenced table's allowed receivers.
+  const blocking = referenced.find((a) => a.receivers !== undefined && !a.receivers.includes(receiver));
+  if (blocking) {
+    return {
+      associations,
+      tables,
+      error: {
+        code: 'receiver-not-allowed',
+        message: `table '${blocking.sqlName}' does not allow results to go to '${receiver}'`,
+        table: blocking.sqlName,
+        hint: 'choose another --receiver, or ask the table owner to add this receiver',
+      },
+    };
+  }
+  return { associations, tables, validated: validated.value, planned: planQuery(validated.value) };
+}
+
+function requirePlan(verdict: Verdict): PlannedQuery {
+  if (!verdict.planned) throw new Error('Internal error: accepted query without a plan');
+  return verdict.planned;
+}
+
+async function execute(
+  workspace: Workspace,
+  id: string,
+  receiver: string,
+  runner: string,
+  verdict: Verdict,
+  options: RunQueryOptions,
+): Promise<QueryOutcome> {
+  const { db, store } = workspace;
+  const planned = requirePlan(verdict);
+  await markRunning(db, id, verdict.tables);
+  const started = Date.now();
+  const workDir = operationDir(workspace);
+  const staged: { release(): Promise<void> }[] = [];
+  try {
+    const sources: TableSource[] = [];
+    const stats: Record<string, TableStats> = {};
+    for (const record of verdict.tables) {
+      const association = verdict.associations.find((a) => a.sqlName === record.sqlName);
+      if (!association) throw new Error('Internal error: referenced association vanished');
+      const version = await latestVersion(db, association.table.datasetId);
+      const files: string[] = [];
+      for (const key of version.files) {
+        const object = await store.stage(key);
+        if (!object) throw new Error(`Internal error: dataset file ${key} is missing from the store`);
+        staged.push(object);
+        files.push(object.path);
+      }
+      sources.push({
+        viewName: association.sqlName,
+        files,
+        columns: [ROW_ID_COLUMN, ...association.table.columns.map((c) => c.name)],
+      });
+      stats[association.sqlName] = { rowsRead: version.rowCount, bytesRead: version.bytes };
+    }
+    const format = options.format ?? 'parquet';
+    const outputFile = join(workDir, format === 'csv' ? 'delivery.csv' : 'delivery.parquet');
+    const outcome = await workspace.engine.runProtected({
+      tables: sources,
+      sql: printQuery(planned.query, duckdbDialect),
+      ...(planned.listSizeCheck ? { deliverIfSql: printQuery(planned.listSizeCheck, duckdbDialect) } : {}),
+      outputFile,
+      format,
+      workDir,
+      previewRows: options.previewRows ?? 10_000,
+    });
+    const durationMs = Date.now() - started;
+    if (!outcome.delivered) {
+      const error: Diagnostic = {
+        code: 'list-too-small',
+        rule: 'list',
+        message: 'the list is smaller than a table owner\'s minimumListSize, so it is not delivered',
+        hint: 'widen the filters or the join so that more rows overlap',
+      };
+      await markRefused(db, id, error, verdict.tables);
+      return { id, status: 'refused', error };
+    }
+    const resultId = randomUUID();
+    const key = unwrapKey(resultKey(receiver, resultId, format));
+    const info = await store.putFile(key, outputFile);
+    try {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('results')
+          .values({
+            id: resultId,
+            query_id: id,
+            member: receiver,
+            store_key: key,
+            format,
+            columns_json: JSON.stringify(outcome.columns),
+            row_count: outcome.rowCount,
+            bytes: info.size,
+            created_at: nowIso(),
+          })
+          .execute();
+        await trx
+          .updateTable('queries')
+          .set({
+            status: 'succeeded',
+            row_count: outcome.rowCount,
+            duration_ms: durationMs,
+            table_stats_json: JSON.stringify(stats),
+            finished_at: nowIso(),
+          })
+          .where('id', '=', id)
+          .execute();
+      });
+    } catch (e) {
+      await store.delete(key);
+      throw e;
+    }
+    if (receiver !== runner) return { id, status: 'succeeded', durationMs };
+    const location = (await store.stage(key))?.path ?? key;
+    return {
+      id,
+      status: 'succeeded',
+      durationMs,
+      delivery: { resultId, columns: outcome.columns, rows: outcome.preview, rowCount: outcome.rowCount, location },
+    };
+  } catch (e) {
+    if (!(e instanceof EngineError)) throw e;
+    await markFailed(db, id, e.message, Date.now() - started);
+    return {
+      id,
+      status: 'failed',
+      error: { code: 'internal-error', message: 'the query failed inside the engine; the operator can see the details' },
+    };
+  } finally {
+    for (const object of staged) await object.release();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+function unwrapKey(result: ReturnType<typeof resultKey>): string {
+  if (!result.ok) throw new Error(`Internal error: ${result.error.message}`);
+  return result.value;
+}
+
