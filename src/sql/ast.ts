@@ -145,6 +145,8 @@ export interface Cast {
   readonly kind: 'cast';
   readonly operand: Expr;
   readonly type: SqlType;
+  /** Written as CONVERT(type, x): rules list CAST and CONVERT separately. */
+  readonly syntax?: 'convert';
   readonly pos?: Position;
 }
 

@@ -102,8 +102,12 @@ export const DEVICE_TYPES: Weighted<string> = [['mobile', 60], ['desktop', 25], 
  * serve, so the number of people grows linearly with scale.
  */
 export const MODEL = {
-  /** Average impressions per platform user (those not in any campaign included). */
-  impressionsPerPlatformUser: 10,
+  /**
+   * Average impressions per platform user (those in no campaign included). Matches what
+   * the frequency distribution below yields on average, so the exact-total rescaling in
+   * the generator changes frequencies only slightly.
+   */
+  impressionsPerPlatformUser: 7,
   /** Each person is a user of each platform independently with this probability, so platforms overlap. */
   platformShare: 0.6,
   /** Each person is a brand customer independently with this probability (~50% of each platform audience). */
@@ -119,7 +123,7 @@ export const MODEL = {
   mainDeviceShare: 0.8,
   /** Creatives after the first: the user's main creative for the campaign is shown this often. */
   mainCreativeShare: 0.6,
-  /** Organic conversions per customer: P(at least one), P(a second one). */
+  /** Organic conversions: two independent chances per customer with these probabilities. */
   organic: { first: 0.06, second: 0.015 },
   /** P(an exposed customer converts on a campaign) = lift * (1 - exp(-frequency / saturation)). */
   exposedConversion: { lift: 0.25, saturation: 4 },

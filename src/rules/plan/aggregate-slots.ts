@@ -1,17 +1,16 @@
 import type { Expr, FunctionCall } from '../../sql/ast.ts';
+import { isAggregateCall, RULE_AGGREGATES } from '../expr-utils.ts';
 import { exprKey, visitExpr } from './expr-walk.ts';
 
-/** Aggregate function names the planner recognises (MIN/MAX only for completeness). */
-const AGGREGATES = new Set(['sum', 'count', 'avg', 'min', 'max']);
-
+/** Every aggregate the validators recognise; the planner accepts only the granted ones. */
 export function isAggregate(e: Expr): e is FunctionCall {
-  return e.kind === 'function' && AGGREGATES.has(e.name);
+  return isAggregateCall(e);
 }
 
 /**
  * One distinct aggregate call of the query.
- * - `rowOnce`: the result does not change when a row is repeated (DISTINCT forms,
- *   MIN, MAX), so it can be computed over the joined rows directly;
+ * - `rowOnce`: the result does not change when a row is repeated (the DISTINCT
+ *   forms), so it can be computed over the joined rows directly;
  * - otherwise `alias` is the one table occurrence whose rows it aggregates, and it
  *   must be computed over that alias's distinct rows.
  */
@@ -38,12 +37,14 @@ export function aggregateSlots(exprs: readonly Expr[]): AggregateSlot[] {
 }
 
 function slotOf(key: string, call: FunctionCall): AggregateSlot {
+  // Fail closed: an aggregate no rule can grant must never reach the planner.
+  if (!RULE_AGGREGATES.has(call.name)) throw new Error(`Internal error: aggregate ${call.name} in a validated query`);
   if (call.star === true) return { key, call, arg: undefined, rowOnce: false, alias: undefined };
   const arg = call.args[0];
   if (call.args.length !== 1 || arg === undefined) {
     throw new Error(`Internal error: aggregate ${call.name} must have exactly one argument`);
   }
-  const rowOnce = call.distinct || call.name === 'min' || call.name === 'max';
+  const rowOnce = call.distinct;
   const tables = new Set<string>();
   visitExpr(arg, (e) => {
     if (e.kind === 'column' && e.table !== undefined) tables.add(e.table);

@@ -58,8 +58,10 @@ export function planAggregation(v: ValidatedQuery): PlannedQuery {
     orderBy: s.orderBy.map((o) => ({ ...o, expr: resolve(o.expr) })),
     constraints: aliasConstraints(v.aliases),
   };
+  // Also for a single table: refuses (as an internal error) aggregates no rule grants.
+  const slots = aggregateSlots([...s.items.map((it) => it.expr), ...opt(shape.having), ...shape.orderBy.map((o) => o.expr)]);
   const stats = suppressionStats(s, shape.groupKeys, shape.constraints);
-  const planned = v.aliases.length === 1 ? planSingleTable(shape) : planJoin(shape);
+  const planned = v.aliases.length === 1 ? planSingleTable(shape) : planJoin(shape, slots);
   return stats === undefined ? planned : { ...planned, suppressionStats: stats };
 }
 
@@ -81,11 +83,10 @@ function planSingleTable(shape: Shape): PlannedQuery {
   return { query: query(body), outputColumns: names };
 }
 
-function planJoin(shape: Shape): PlannedQuery {
+function planJoin(shape: Shape, slots: readonly AggregateSlot[]): PlannedQuery {
   const { s, names, groupKeys, constraints } = shape;
   if (s.from === undefined) throw new Error('Internal error: aggregation query without FROM');
   const g = groupKeys.map((_, i) => `__cr_g${i}`);
-  const slots = aggregateSlots([...s.items.map((it) => it.expr), ...opt(shape.having), ...shape.orderBy.map((o) => o.expr)]);
   const slotIndex = new Map(slots.map((slot, k) => [slot.key, k]));
   const perAlias = [...new Set(slots.filter((x) => !x.rowOnce).map((x) => aliasOf(x)))];
   const argName = (k: number): string => `__cr_a${k}`;
@@ -125,7 +126,7 @@ function planJoin(shape: Shape): PlannedQuery {
   const rowOnce = slots.map((slot, k) => ({ slot, k })).filter(({ slot }) => slot.rowOnce);
   for (const { k } of rowOnce) cteOfSlot.set(k, M);
   ctes.push(cte(M, select({
-    items: [...gItems(J), ...rowOnce.map(({ slot, k }) => ({ expr: reaggregate(slot, col(J, argName(k))), alias: valName(k) }))],
+    items: nonEmpty([...gItems(J), ...rowOnce.map(({ slot, k }) => ({ expr: reaggregate(slot, col(J, argName(k))), alias: valName(k) }))]),
     from: table(J),
     groupBy: gRefs(J),
     ...optional('having', andAll(constraints.map((c, m) => constraintCheck(fn('count', [col(J, `__cr_c${m}`)], true), c)))),
@@ -170,6 +171,11 @@ function argOf(slot: AggregateSlot): Expr {
 /** The same aggregate call over the planner's projected argument column. */
 function reaggregate(slot: AggregateSlot, arg: Expr): Expr {
   return { ...slot.call, args: [arg] };
+}
+
+/** A SELECT needs an item; without GROUP BY and row-once aggregates, main has none. */
+function nonEmpty(items: SelectItem[]): SelectItem[] {
+  return items.length > 0 ? items : [{ expr: { kind: 'function', name: 'count', args: [], distinct: false, star: true }, alias: '__cr_rows' }];
 }
 
 function opt<T>(x: T | undefined): T[] {

@@ -1,0 +1,125 @@
+import type { Command } from 'commander';
+import { listOwnQueries, queryLogs, type QueryLogEntry } from '../../collaboration/query-logs.ts';
+import { runQuery, type QueryOutcome } from '../../collaboration/run-query.ts';
+import { withWorkspace } from '../context.ts';
+import { formatDiagnostic } from '../diagnostics.ts';
+import { pickFormat, printJson, printRecords, toCsv, toTable, UsageError, type OutputFormat } from '../output.ts';
+
+/** Exit status for a query outcome (shared/CLI.md): refusal 3, failure 1. */
+export function outcomeExitCode(outcome: QueryOutcome): number {
+  if (outcome.status === 'refused') return 3;
+  if (outcome.status === 'failed') return 1;
+  return 0;
+}
+
+export function printOutcome(outcome: QueryOutcome, format: OutputFormat): void {
+  if (format === 'json') {
+    printJson(outcomeJson(outcome));
+    return;
+  }
+  switch (outcome.status) {
+    case 'accepted':
+      process.stdout.write(`accepted; the SQL that would run:\n${outcome.sql}\n`);
+      return;
+    case 'refused':
+    case 'failed':
+      process.stderr.write(`${outcome.status}: ${formatDiagnostic(outcome.error)}\n`);
+      return;
+    case 'succeeded': {
+      const d = outcome.delivery;
+      if (!d) {
+        process.stdout.write(`query ${outcome.id} succeeded; the result went to its receiver\n`);
+        return;
+      }
+      const names = d.columns.map((c) => c.name);
+      if (format === 'csv') {
+        process.stdout.write(toCsv(names, d.rows));
+        return;
+      }
+      process.stdout.write(toTable(names, d.rows.slice(0, 50)));
+      const more = d.rowCount > 50 ? ` (first 50 shown)` : '';
+      process.stdout.write(`${d.rowCount} row(s)${more} in ${outcome.durationMs} ms; stored at ${d.location}\n`);
+    }
+  }
+}
+
+export function outcomeJson(outcome: QueryOutcome): Record<string, unknown> {
+  switch (outcome.status) {
+    case 'accepted':
+      return { status: 'accepted', sql: outcome.sql };
+    case 'refused':
+    case 'failed':
+      return { ...(outcome.id ? { id: outcome.id } : {}), status: outcome.status, error: outcome.error };
+    case 'succeeded':
+      if (!outcome.delivery) return { id: outcome.id, status: outcome.status };
+      return {
+        id: outcome.id,
+        status: outcome.status,
+        columns: outcome.delivery.columns.map((c) => c.name),
+        rows: outcome.delivery.rows,
+        location: outcome.delivery.location,
+      };
+  }
+}
+
+function logRecords(entries: readonly QueryLogEntry[]): Record<string, unknown>[] {
+  return entries.map((e) => ({ ...e, error: e.error?.code, tables: e.tables.join(',') }));
+}
+
+export function registerQueryCommands(program: Command): void {
+  const q = program.command('query').description('protected queries');
+  q.command('run <collaboration>')
+    .description(
+      'run a protected query; results go to the receiver (default: you)\n' +
+        "example: cleanroom query run media --as brand --sql 'SELECT COUNT(DISTINCT i.email_address) FROM impressions i INNER JOIN customers c ON i.email_address = c.email_address'",
+    )
+    .requiredOption('--as <member>', 'acting member (needs the query ability)')
+    .requiredOption('--sql <sql>', 'one SELECT over associated tables')
+    .option('--receiver <member>', 'who receives the result (needs the receive ability)')
+    .option('--format <format>', 'table|json|csv')
+    .option('--output-format <format>', 'stored result format: parquet|csv', 'parquet')
+    .option('--dry-run', 'validate and print the verdict and the SQL that would run')
+    .action(
+      async (
+        name: string,
+        opts: { as: string; sql: string; receiver?: string; format?: string; outputFormat: string; dryRun?: boolean },
+        cmd: Command,
+      ) => {
+        const format = pickFormat(opts.format);
+        if (opts.outputFormat !== 'parquet' && opts.outputFormat !== 'csv') {
+          throw new UsageError('--output-format must be parquet or csv');
+        }
+        const outcome = await withWorkspace(cmd, (ws) =>
+          runQuery(ws, name, opts.as, opts.sql, {
+            ...(opts.receiver ? { receiver: opts.receiver } : {}),
+            format: opts.outputFormat as 'parquet' | 'csv',
+            dryRun: opts.dryRun === true,
+          }),
+        );
+        printOutcome(outcome, format);
+        process.exitCode = outcomeExitCode(outcome);
+      },
+    );
+  q.command('list <collaboration>')
+    .description('your own queries in a collaboration')
+    .requiredOption('--as <member>', 'acting member')
+    .option('--format <format>', 'table|json|csv')
+    .action(async (name: string, opts: { as: string; format?: string }, cmd: Command) => {
+      const entries = await withWorkspace(cmd, (ws) => listOwnQueries(ws.db, name, opts.as));
+      const format = pickFormat(opts.format);
+      if (format === 'json') printJson(entries);
+      else printRecords(format, logRecords(entries), ['id', 'submittedAt', 'status', 'error', 'rowCount', 'durationMs', 'tables']);
+    });
+  q.command('logs <collaboration>')
+    .description('the query log entries you may see (as runner, receiver or owner of a referenced table)')
+    .requiredOption('--as <member>', 'acting member')
+    .option('--format <format>', 'table|json|csv')
+    .action(async (name: string, opts: { as: string; format?: string }, cmd: Command) => {
+      const entries = await withWorkspace(cmd, (ws) => queryLogs(ws.db, name, opts.as));
+      const format = pickFormat(opts.format);
+      if (format === 'json') printJson(entries);
+      else {
+        printRecords(format, logRecords(entries), ['id', 'submittedAt', 'runner', 'receiver', 'status', 'error', 'rowCount', 'tables', 'sql']);
+      }
+    });
+}

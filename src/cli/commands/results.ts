@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import { deleteResult, listResults } from '../../collaboration/results.ts';
+import { withWorkspace } from '../context.ts';
+import { pickFormat, printJson, printRecords } from '../output.ts';
+
+export function registerResultsCommands(program: Command): void {
+  const r = program.command('results').description("results in the receiver's store");
+  r.command('list')
+    .requiredOption('--as <member>', 'acting member')
+    .option('--format <format>', 'table|json|csv')
+    .action(async (opts: { as: string; format?: string }, cmd: Command) => {
+      const results = await withWorkspace(cmd, (ws) => listResults(ws, opts.as));
+      const format = pickFormat(opts.format);
+      if (format === 'json') printJson(results);
+      else {
+        printRecords(
+          format,
+          results.map((x) => ({ ...x, columns: x.columns.map((c) => c.name).join(',') })),
+          ['id', 'queryId', 'createdAt', 'rowCount', 'format', 'columns', 'location'],
+        );
+      }
+    });
+  r.command('delete <result-id>')
+    .requiredOption('--as <member>', 'acting member (the receiver)')
+    .action(async (id: string, opts: { as: string }, cmd: Command) => {
+      await withWorkspace(cmd, (ws) => deleteResult(ws, opts.as, id));
+      process.stdout.write(`deleted result ${id}\n`);
+    });
+}

@@ -1,0 +1,103 @@
+import type { Command } from 'commander';
+import { createTable, deleteTable, listTables, showTable, updateTable, type ConfiguredTableInfo } from '../../collaboration/tables.ts';
+import { ruleToDocument } from '../../rules/rule-document.ts';
+import { actor, commaList, withWorkspace } from '../context.ts';
+import { pickFormat, printJson, printRecords } from '../output.ts';
+import { readRuleFile } from '../read-rule.ts';
+
+function describe(table: ConfiguredTableInfo): Record<string, unknown> {
+  return {
+    member: table.member,
+    table: table.name,
+    dataset: table.dataset,
+    version: table.version,
+    columns: table.columns.map((c) => ({ name: c.name, type: c.type })),
+    rule: ruleToDocument(table.rule),
+  };
+}
+
+function show(format: string | undefined, table: ConfiguredTableInfo, verb: string): void {
+  if (pickFormat(format) === 'json') {
+    printJson(describe(table));
+    return;
+  }
+  process.stdout.write(
+    `${verb} table ${table.member}/${table.name} (rule version ${table.version}, ${table.rule.kind} rule) over dataset ${table.dataset}\n` +
+      `allowed columns: ${table.columns.map((c) => c.name).join(', ')}\n` +
+      `rule: ${JSON.stringify(ruleToDocument(table.rule))}\n`,
+  );
+  if (table.rule.kind === 'list') {
+    process.stdout.write(
+      'note: a list rule delivers row-level values: whoever may query this table learns the values of its list columns for the overlap.\n',
+    );
+  }
+}
+
+export function registerTableCommands(program: Command): void {
+  const table = program.command('table').description('configured tables: a dataset exposed with allowed columns and one analysis rule');
+  table
+    .command('create <member> <table>')
+    .description(
+      'expose a dataset under an analysis rule (JSON as AWS Clean Rooms writes it)\n' +
+        'example: cleanroom table create platform impressions --dataset impressions --rule rules/impressions.json',
+    )
+    .requiredOption('--dataset <dataset>', 'the dataset to expose')
+    .requiredOption('--rule <file>', 'analysis rule document (JSON)')
+    .option('--columns <c1,c2,...>', 'allowed columns (default: the columns the rule names)')
+    .option('--as <member>', 'acting member (defaults to <member>)')
+    .option('--format <format>', 'table|json')
+    .action(
+      async (member: string, name: string, opts: { dataset: string; rule: string; columns?: string; as?: string; format?: string }, cmd: Command) => {
+        actor(opts.as, member);
+        const document = readRuleFile(opts.rule);
+        const created = await withWorkspace(cmd, (ws) =>
+          createTable(ws.db, member, name, opts.dataset, commaList(opts.columns), document),
+        );
+        show(opts.format, created, 'created');
+      },
+    );
+  table
+    .command('update <member> <table>')
+    .description('replace the rule and/or the allowed columns (a new rule version; logged)')
+    .option('--rule <file>', 'new analysis rule document (JSON)')
+    .option('--columns <c1,c2,...>', 'new allowed columns')
+    .option('--as <member>', 'acting member (defaults to <member>)')
+    .option('--format <format>', 'table|json')
+    .action(async (member: string, name: string, opts: { rule?: string; columns?: string; as?: string; format?: string }, cmd: Command) => {
+      actor(opts.as, member);
+      const document = opts.rule === undefined ? undefined : readRuleFile(opts.rule);
+      const updated = await withWorkspace(cmd, (ws) => updateTable(ws.db, member, name, commaList(opts.columns), document));
+      show(opts.format, updated, 'updated');
+    });
+  table
+    .command('show <member> <table>')
+    .option('--as <member>', 'acting member (defaults to <member>)')
+    .option('--format <format>', 'table|json')
+    .action(async (member: string, name: string, opts: { as?: string; format?: string }, cmd: Command) => {
+      actor(opts.as, member);
+      const shown = await withWorkspace(cmd, (ws) => showTable(ws.db, member, name));
+      show(opts.format, shown, 'configured');
+    });
+  table
+    .command('list <member>')
+    .option('--as <member>', 'acting member (defaults to <member>)')
+    .option('--format <format>', 'table|json|csv')
+    .action(async (member: string, opts: { as?: string; format?: string }, cmd: Command) => {
+      actor(opts.as, member);
+      const tables = await withWorkspace(cmd, (ws) => listTables(ws.db, member));
+      printRecords(
+        pickFormat(opts.format),
+        tables.map((t) => ({ ...describe(t), kind: t.rule.kind })),
+        ['table', 'dataset', 'version', 'kind'],
+      );
+    });
+  table
+    .command('delete <member> <table>')
+    .description('delete a configured table; refused while it is associated into a collaboration')
+    .option('--as <member>', 'acting member (defaults to <member>)')
+    .action(async (member: string, name: string, opts: { as?: string }, cmd: Command) => {
+      actor(opts.as, member);
+      await withWorkspace(cmd, (ws) => deleteTable(ws.db, member, name));
+      process.stdout.write(`deleted table ${member}/${name}\n`);
+    });
+}

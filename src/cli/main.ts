@@ -1,0 +1,72 @@
+import { Command, CommanderError } from 'commander';
+import { CleanroomError } from '../collaboration/errors.ts';
+import { registerCollaborationCommands } from './commands/collaboration.ts';
+import { registerDatasetCommands } from './commands/dataset.ts';
+import { registerDemoCommand } from './commands/demo.ts';
+import { registerGenerateCommand } from './commands/generate.ts';
+import { registerMemberCommands } from './commands/member.ts';
+import { registerQueryCommands } from './commands/query.ts';
+import { registerResultsCommands } from './commands/results.ts';
+import { registerTableCommands } from './commands/table.ts';
+import { formatDiagnostic } from './diagnostics.ts';
+import { UsageError } from './output.ts';
+
+/** Exit codes (shared/CLI.md): 0 ok, 1 failure, 2 usage, 3 refusal. */
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+const EXIT_REFUSED = 3;
+
+export function buildProgram(): Command {
+  const program = new Command('cleanroom')
+    .description('Cleanroom: an open, self-hosted data clean room for media planning, activation and measurement')
+    .option('--home <dir>', 'workspace folder (default: $CLEANROOM_HOME, else ./.cleanroom)')
+    .showHelpAfterError()
+    .exitOverride();
+  registerMemberCommands(program);
+  registerDatasetCommands(program);
+  registerTableCommands(program);
+  registerCollaborationCommands(program);
+  registerQueryCommands(program);
+  registerResultsCommands(program);
+  registerGenerateCommand(program);
+  registerDemoCommand(program);
+  for (const command of program.commands) {
+    command.exitOverride();
+    for (const sub of command.commands) sub.exitOverride();
+  }
+  return program;
+}
+
+function wantsJson(argv: readonly string[]): boolean {
+  const i = argv.indexOf('--format');
+  return (i >= 0 && argv[i + 1] === 'json') || argv.includes('--format=json');
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version are not errors.
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return EXIT_USAGE;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof CleanroomError) {
+      if (wantsJson(argv)) process.stdout.write(`${JSON.stringify({ status: 'error', error: e.diagnostic }, null, 2)}\n`);
+      process.stderr.write(`error: ${formatDiagnostic(e.diagnostic)}\n`);
+      return e.kind === 'refused' ? EXIT_REFUSED : EXIT_FAILURE;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`${message.startsWith('Internal error') ? '' : 'Internal error: '}${message}\n`);
+    if (process.env['CLEANROOM_DEBUG'] && e instanceof Error) process.stderr.write(`${e.stack ?? ''}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
