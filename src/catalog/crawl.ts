@@ -53,6 +53,17 @@ export async function crawlDataset(input: CrawlInput): Promise<CrawlResult> {
   });
   const connection = await instance.connect();
   try {
+    for (const [column, algorithm] of Object.entries(input.hash ?? {})) {
+      // The type says sha256, but the CLI and HTTP API hand over whatever they were given.
+      if (algorithm !== 'sha256') {
+        throw new CrawlRefusal({
+          code: 'unknown-hash',
+          message: `The --hash algorithm "${String(algorithm)}" for column "${column}" is not supported.`,
+          column,
+          hint: 'Use sha256.',
+        });
+      }
+    }
     const files = await listInputFiles(input.paths);
     const inspected: InspectedFile[] = [];
     for (const file of files) inspected.push(await inspectFile(connection, file));

@@ -6,7 +6,7 @@ import { detectFormat } from './detect-format.ts';
 import type { DetectedFormat } from './detect-format.ts';
 import { invalidUtf8, translateReadError } from './duckdb-errors.ts';
 import type { InputFile } from './list-input-files.ts';
-import { firstLineSql, sourceSql, splitHeader, strictTextCsvSql } from './read-source.ts';
+import { firstLineSql, jsonValuesSql, sourceSql, splitHeader, strictTextCsvSql } from './read-source.ts';
 import { findInvalidUtf8 } from './utf8-scan.ts';
 
 export interface FileColumn {
@@ -36,7 +36,12 @@ export async function inspectFile(connection: DuckDBConnection, input: InputFile
   const source = sourceSql(file, detected.format, detected.compression);
   const columns = await withReadErrors(file, detected, async () => {
     if (detected.format === 'csv' || detected.format === 'tsv') return csvColumns(connection, file, detected.format, detected);
-    const described = await describe(connection, source);
+    const described = await describe(connection, source).catch(async (e: unknown) => {
+      if (detected.format !== 'parquet' && /expected records/.test(e instanceof Error ? e.message : '')) {
+        throw new CrawlRefusal(await notRecords(connection, file, detected));
+      }
+      throw e;
+    });
     return described.map((c) => ({ readerName: c.name, original: c.name, type: c.type }));
   });
   const rows = await withReadErrors(file, detected, async () => {
@@ -100,6 +105,18 @@ export async function refine(diagnostic: CrawlDiagnostic, file: string, detected
   if (diagnostic.code !== 'invalid-utf8' || detected.format === 'parquet') return diagnostic;
   const found = await findInvalidUtf8(file, detected.compression);
   return found === undefined ? diagnostic : invalidUtf8(file, found.line, found.character);
+}
+
+/** `[]`, a blank file and `[1, 2]` all fail as "not records"; only the last is not empty. */
+async function notRecords(connection: DuckDBConnection, file: string, detected: DetectedFormat): Promise<CrawlDiagnostic> {
+  const values = await connection.runAndReadAll(`SELECT count(*)::BIGINT FROM ${jsonValuesSql(file, detected)}`);
+  if (Number(values.getRowsJS()[0]?.[0] ?? 0) === 0) return emptyFile(file);
+  return {
+    code: 'not-records',
+    message: `File ${file} holds JSON values that are not objects.`,
+    file,
+    hint: 'Give one JSON array of objects, or one JSON object per line.',
+  };
 }
 
 function emptyFile(file: string): CrawlDiagnostic {

@@ -78,6 +78,12 @@ export function splitHeader(line: string, format: 'csv' | 'tsv'): string[] {
   return fields;
 }
 
+/** Every top-level JSON value (array elements, or one per line), objects or not. */
+export function jsonValuesSql(file: string, detected: { format: FileFormat; compression: Compression }): string {
+  const format = detected.format === 'ndjson' ? 'newline_delimited' : 'auto';
+  return `read_json_objects(${quoteString(file)}, format = '${format}', hive_partitioning = false, compression = ${compressionOption(detected.compression)})`;
+}
+
 /** Explicit, so a file's name never decides how DuckDB decompresses it behind our back. */
 function compressionOption(compression: Compression): string {
   return compression === 'none' ? `'uncompressed'` : quoteString(compression);

@@ -12,6 +12,7 @@ export async function sweepOrphans(workspace: Workspace, olderThanMs: number): P
   // Only debris older than `olderThanMs`: another process may be between writing its
   // files and committing their metadata right now.
   const cutoff = Date.now() - olderThanMs;
+  await failInterruptedQueries(workspace);
   const referenced = new Set<string>();
   for (const row of await workspace.db.selectFrom('dataset_versions').select('files_json').execute()) {
     for (const key of JSON.parse(row.files_json) as string[]) referenced.add(key);
@@ -43,5 +44,26 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Queries whose process died mid-run never finish: record them as failed, not running. */
+async function failInterruptedQueries(workspace: Workspace): Promise<void> {
+  const open = await workspace.db
+    .selectFrom('queries')
+    .select(['id', 'worker_pid'])
+    .where('status', 'in', ['submitted', 'running'])
+    .execute();
+  for (const q of open) {
+    if (q.worker_pid !== null && isAlive(q.worker_pid)) continue;
+    await workspace.db
+      .updateTable('queries')
+      .set({
+        status: 'failed',
+        error_json: JSON.stringify({ code: 'interrupted', message: 'the process running the query stopped before it finished' }),
+        finished_at: new Date().toISOString(),
+      })
+      .where('id', '=', q.id)
+      .execute();
   }
 }

@@ -36,6 +36,7 @@ export async function insertQuery(
       duration_ms: null,
       table_stats_json: null,
       internal_error: null,
+      worker_pid: process.pid,
       submitted_at: nowIso(),
       started_at: null,
       finished_at: null,

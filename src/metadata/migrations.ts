@@ -94,6 +94,7 @@ export const migrations: Record<string, Migration> = {
         .addColumn('duration_ms', 'integer')
         .addColumn('table_stats_json', 'text')
         .addColumn('internal_error', 'text')
+        .addColumn('worker_pid', 'integer')
         .addColumn('submitted_at', 'text', (c) => c.notNull())
         .addColumn('started_at', 'text')
         .addColumn('finished_at', 'text')

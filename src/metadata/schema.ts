@@ -95,6 +95,8 @@ export interface QueriesTable {
   table_stats_json: string | null;
   /** Internal error text for the operator only; never shown to members. */
   internal_error: string | null;
+  /** Process that runs the query; a dead one means the query was interrupted. */
+  worker_pid: number | null;
   submitted_at: string;
   started_at: string | null;
   finished_at: string | null;

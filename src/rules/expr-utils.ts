@@ -58,8 +58,12 @@ export const OTHER_AGGREGATES: ReadonlySet<string> = new Set([
   'approx_count_distinct', 'quantile', 'bit_and', 'bit_or', 'bool_and', 'bool_or', 'product',
 ]);
 
+export function isAggregateName(name: string): boolean {
+  return isAggregateFunction(name) || RULE_AGGREGATES.has(name) || OTHER_AGGREGATES.has(name);
+}
+
 export function isAggregateCall(e: Expr): e is FunctionCall {
-  return e.kind === 'function' && (isAggregateFunction(e.name) || RULE_AGGREGATES.has(e.name) || OTHER_AGGREGATES.has(e.name));
+  return e.kind === 'function' && isAggregateName(e.name);
 }
 
 export function containsAggregate(e: Expr): boolean {
