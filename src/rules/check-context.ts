@@ -1,5 +1,5 @@
 import type { ColumnRef, Expr } from '../sql/ast.ts';
-import { categoryOf, comparable } from './expr-category.ts';
+import { checkComparable } from '../sql/types.ts';
 import { columnRefs } from './expr-utils.ts';
 import type { Refuser } from './refuser.ts';
 import type { Scope } from './scope.ts';
@@ -28,16 +28,15 @@ function columnType(cx: CheckContext): (ref: ColumnRef) => string | undefined {
 
 /**
  * Refuses a comparison whose sides are not of one type category (RULES.md: no
- * implicit casts between text and numbers, which would make the engine fail or compare
- * in surprising ways).
+ * implicit casts between text and numbers, which could fail on a data value). The
+ * category logic is src/sql/types.ts; this adds the rule, table and fragment.
  */
 export function requireComparable(cx: CheckContext, a: Expr, b: Expr, at: Expr): void {
-  const ca = categoryOf(a, columnType(cx));
-  const cb = categoryOf(b, columnType(cx));
-  if (comparable(ca, cb)) return;
+  const d = checkComparable(a, b, columnType(cx));
+  if (d === undefined) return;
   const table = firstTableIn(cx, at);
-  cx.refuser.fail('type-mismatch', `cannot compare ${ca} with ${cb}`, at, {
+  cx.refuser.fail('type-mismatch', d.message, at, {
     ...(table !== undefined ? { table } : {}),
-    hint: 'compare values of the same type (text with text, numbers with numbers, dates with dates)',
+    ...(d.hint !== undefined ? { hint: d.hint } : {}),
   });
 }

@@ -121,11 +121,12 @@ ORDER BY person, campaign_no`;
  * first impression index, which splits impressions into parts.
  */
 export function audienceSql(table: string, rawTable: string, impressions: number, rawTotal: number): string {
-  const scaled = (expr: string): string => `((${expr}) * ${impressions}::BIGINT) // ${rawTotal}::BIGINT`;
+  // HUGEINT: running total times impressions overflows BIGINT past ~3e9 impressions.
+  const scaled = (expr: string): string => `((${expr})::HUGEINT * ${impressions}) // ${rawTotal}`;
   return `CREATE OR REPLACE TEMP TABLE ${table} AS
 SELECT person, campaign_no, is_control,
-  ${scaled('c_raw')} - ${scaled('c_raw - f_raw')} AS f,
-  ${scaled('c_raw - f_raw')} AS first_index
+  (${scaled('c_raw')} - ${scaled('c_raw - f_raw')})::BIGINT AS f,
+  ${scaled('c_raw - f_raw')}::BIGINT AS first_index
 FROM ${rawTable}
 ORDER BY person, campaign_no`;
 }

@@ -4,7 +4,8 @@ import {
   TestDb, validated,
 } from './test-fixtures.ts';
 import { SETUP_SQL } from './test-data.ts';
-import { printForTest } from './test-only-printer.ts';
+import { printQuery } from '../../sql/print.ts';
+import { duckdbDialect } from '../../sql/dialect.ts';
 
 let db: TestDb;
 beforeAll(async () => { db = await TestDb.create(SETUP_SQL); });
@@ -56,7 +57,7 @@ describe('joins: each row counts once per output row', () => {
       from: impJoinConv, groupBy: [c('i', 'campaign')],
     }, [imp(), conv()]));
     expect(planned.outputColumns).toEqual(['campaign', 'sum', 'sum_2', 'buyers', 'avg_rev']);
-    expect(await db.columns(printForTest(planned.query))).toEqual(planned.outputColumns);
+    expect(await db.columns(printQuery(planned.query, duckdbDialect))).toEqual(planned.outputColumns);
     expect(sorted(rows)).toEqual(sorted([['A', 22, 90, 2, 30], [null, 10, 30, 2, 15]]));
   });
 
@@ -117,6 +118,6 @@ describe('joins: each row counts once per output row', () => {
     expect(sorted(rows)).toEqual(sorted([['home', 'home', 150], ['home', 'shop', 60], ['shop', 'home', 40], ['shop', 'shop', 210]]));
     const stats = planned.suppressionStats;
     expect(stats?.columns.map((x) => x.column)).toEqual(['removed_groups_v1', 'removed_groups_v2']);
-    expect(await db.rows(printForTest(stats!.query))).toEqual([[2, 2]]);
+    expect(await db.rows(printQuery(stats!.query, duckdbDialect))).toEqual([[2, 2]]);
   });
 });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { c, item, join, listTable, op, sorted, str, t, TestDb, validated, type QuerySpec } from './test-fixtures.ts';
 import { SETUP_SQL } from './test-data.ts';
-import { printForTest } from './test-only-printer.ts';
+import { printQuery } from '../../sql/print.ts';
+import { duckdbDialect } from '../../sql/dialect.ts';
 import type { ValidatedQuery } from '../validated-query.ts';
 
 let db: TestDb;
@@ -20,8 +21,8 @@ function list(spec: Partial<QuerySpec>, audienceMin: number, crmMin = 0): Valida
 async function check(v: ValidatedQuery): Promise<boolean | undefined> {
   const q = (await db.plan(v)).planned.listSizeCheck;
   if (q === undefined) return undefined;
-  const rows = await db.rows(printForTest(q));
-  expect(await db.columns(printForTest(q))).toEqual(['list_size_ok']);
+  const rows = await db.rows(printQuery(q, duckdbDialect));
+  expect(await db.columns(printQuery(q, duckdbDialect))).toEqual(['list_size_ok']);
   expect(rows).toHaveLength(1);
   return rows[0]?.[0] === true;
 }

@@ -7,7 +7,8 @@ import type { Expr, FunctionCall, OrderItem, Query, Relation, SelectItem } from 
 import type { AggregationRule, ListRule, OutputConstraint, QueryTable } from '../rule-types.ts';
 import type { ResolvedAlias, ValidatedQuery } from '../validated-query.ts';
 import { planQuery, type PlannedQuery } from './plan-query.ts';
-import { printForTest } from './test-only-printer.ts';
+import { printQuery } from '../../sql/print.ts';
+import { duckdbDialect } from '../../sql/dialect.ts';
 
 export const c = (table: string, name: string): Expr => ({ kind: 'column', table, name });
 export const out = (name: string): Expr => ({ kind: 'column', name });
@@ -91,7 +92,7 @@ export class TestDb {
   /** Plans, prints and runs; returns the planned query and its rows. */
   async plan(v: ValidatedQuery): Promise<{ planned: PlannedQuery; sql: string; rows: Row[] }> {
     const planned = planQuery(v);
-    const sql = printForTest(planned.query);
+    const sql = printQuery(planned.query, duckdbDialect);
     return { planned, sql, rows: await this.rows(sql) };
   }
   close(): void {

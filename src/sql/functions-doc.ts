@@ -1,0 +1,40 @@
+/** Renders docs/functions.md from the allowlist, so the two never drift (a test compares them). */
+import { FUNCTIONS } from './functions.ts';
+
+const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+
+export function renderFunctionsDoc(): string {
+  const rows = FUNCTIONS.map((f) => {
+    const arity = f.minArgs === f.maxArgs ? `${f.minArgs}` : `${f.minArgs}–${f.maxArgs}`;
+    return `| ${cell(f.name)} | ${f.rulesName ?? ''} | ${f.kind} | ${arity} | ${f.spellings.map((s) => `\`${s}\``).join(', ')} | \`${cell(f.emitted)}\` | ${f.safety} | ${cell(f.notes ?? '')} |`;
+  });
+  return [
+    '# Allowed functions',
+    '',
+    '<!-- Generated from src/sql/functions.ts by renderFunctionsDoc(); a test keeps it identical. -->',
+    '',
+    'Every function a query may call is listed here; any other name is refused with',
+    '`function-not-allowed`. The printer emits the non-failing form: no function call in',
+    'the SQL that runs can raise an error on a data value (RULES.md, "No data-dependent',
+    'failure"). Safety: `total` never fails; `try` is wrapped in `TRY(...)` (errors become',
+    'NULL) unless it contains an aggregate, window or subquery, which DuckDB does not allow',
+    'inside TRY; `guard` replaces out-of-domain arguments by NULL; `rewrite` prints a',
+    'different, NULL-returning expression.',
+    '',
+    'Beyond functions: `CAST`/`TRY_CAST`/`CONVERT(type, x)` print as `TRY_CAST`; `a / b` prints',
+    'as `a / NULLIF(b, 0)`; `+ - *` and unary minus on scalars print inside `TRY(...)`',
+    '(integer overflow raises in DuckDB); `%` prints as `TRY(a % NULLIF(b, 0))`; LIKE/ILIKE',
+    '(DuckDB spells them `~~`, `~~*`, `!~~`, `!~~*`) print as LIKE/ILIKE.',
+    '',
+    '| name | RULES.md name | kind | arguments | DuckDB spellings accepted | emitted form | safety | notes |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    '## Known residual risk',
+    '',
+    'Arithmetic over aggregates (`sum(x) * sum(y)`) cannot be wrapped in TRY in DuckDB; an',
+    'overflow there (beyond HUGEINT) raises, and the engine reports it as an internal error',
+    'without its text.',
+    '',
+  ].join('\n');
+}
