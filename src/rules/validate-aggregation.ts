@@ -41,7 +41,7 @@ export function validateAggregation(select: Select, aliases: readonly ResolvedAl
     requireRunnerJoin(aliases, edges, required, cx, (a) => ({
       message: `${a.table.sqlName} must be inner-joined on its join columns to a table of the member running the query`,
       hint: `join ${a.table.sqlName} on ${aggregationRule(a).joinColumns.join(', ') || 'its join columns'} to one of your own tables`,
-    }));
+    }), select.from);
   }
   checkSelectItems(select, cx);
   if (select.where !== undefined) {

@@ -1,5 +1,5 @@
 import { assertNever } from '../sql/ast.ts';
-import type { ColumnRef, Expr, Join, Relation } from '../sql/ast.ts';
+import type { ColumnRef, Expr, Join, Relation, TableRef } from '../sql/ast.ts';
 import type { JoinOperator } from './rule-types.ts';
 import type { ResolvedAlias } from './validated-query.ts';
 import { requireComparable, type CheckContext } from './check-context.ts';
@@ -133,6 +133,7 @@ export function requireRunnerJoin(
   mustJoin: readonly ResolvedAlias[],
   cx: CheckContext,
   explain: (a: ResolvedAlias) => { message: string; hint: string },
+  from?: Relation,
 ): void {
   const parent = new Map<string, string>(aliases.map((a) => [a.alias, a.alias]));
   const find = (x: string): string => {
@@ -145,6 +146,20 @@ export function requireRunnerJoin(
   for (const a of mustJoin) {
     if (runnerRoots.has(find(a.alias))) continue;
     const { message, hint } = explain(a);
-    cx.refuser.fail('join-required', message, undefined, { table: a.table.sqlName, hint });
+    cx.refuser.fail('join-required', message, from !== undefined ? tableRefOf(from, a.alias) : undefined, { table: a.table.sqlName, hint });
+  }
+}
+
+/** The FROM entry that introduced an alias, to point a diagnostic at it. */
+export function tableRefOf(from: Relation, alias: string): TableRef | undefined {
+  switch (from.kind) {
+    case 'table':
+      return (from.alias ?? from.name).toLowerCase() === alias ? from : undefined;
+    case 'join':
+      return tableRefOf(from.left, alias) ?? tableRefOf(from.right, alias);
+    case 'subquery-relation':
+      return undefined;
+    default:
+      return assertNever(from);
   }
 }

@@ -4,7 +4,7 @@ import type { ResolvedAlias } from './validated-query.ts';
 import type { CheckContext } from './check-context.ts';
 import { exprText } from './expr-text.ts';
 import { ARITHMETIC } from './expr-utils.ts';
-import { requireRunnerJoin, validateJoins } from './validate-joins.ts';
+import { requireRunnerJoin, tableRefOf, validateJoins } from './validate-joins.ts';
 import { checkPredicate } from './validate-where.ts';
 
 function listRule(alias: ResolvedAlias): ListRule {
@@ -49,7 +49,8 @@ export function validateList(select: Select, aliases: readonly ResolvedAlias[], 
   const runnerOwns = aliases.some((a) => a.table.owner === cx.runner);
   if (aliases.length < 2 || !runnerOwns) {
     const other = aliases.find((a) => a.table.owner !== cx.runner) ?? aliases[0];
-    cx.refuser.fail('join-required', 'a list query must inner-join a table of the member running it: the output is an overlap list', undefined, {
+    cx.refuser.fail('join-required', 'a list query must inner-join a table of the member running it: the output is an overlap list',
+      other !== undefined ? tableRefOf(select.from, other.alias) : undefined, {
       ...(other !== undefined ? { table: other.table.sqlName } : {}),
       hint: 'join on the join columns to one of your own tables',
     });
@@ -57,7 +58,7 @@ export function validateList(select: Select, aliases: readonly ResolvedAlias[], 
   requireRunnerJoin(aliases, edges, aliases, cx, (a) => ({
     message: `${a.table.sqlName} must be inner-joined on its join columns to a table of the member running the query`,
     hint: `join on ${listRule(a).joinColumns.join(', ')}`,
-  }));
+  }), select.from);
   for (const item of select.items) listOperand(item.expr, 'SELECT', true, cx);
   if (select.where !== undefined) checkPredicate(select.where, cx, (x) => listOperand(x, 'WHERE', false, cx));
 }
