@@ -11,6 +11,7 @@ import { logEvent } from './events.ts';
 import { requireMember } from './members.ts';
 import { checkName } from './names.ts';
 import { operationDir } from './orphans.ts';
+import { crashPoint } from './crash-points.ts';
 import type { Workspace } from './workspace.ts';
 
 export interface IngestOptions {
@@ -58,6 +59,7 @@ export async function createDataset(
     });
     if (!crawled.ok) throw new CleanroomError('invalid', crawled.error);
     const report = crawled.value;
+    crashPoint('ingest:crawled');
     const existingId = await db
       .selectFrom('datasets')
       .select('id')
@@ -71,6 +73,7 @@ export async function createDataset(
     const key = unwrap(datasetFileKey(member, dataset, version, 'part-0'));
     const bytes = statSync(outputFile).size;
     await store.putFile(key, outputFile);
+    crashPoint('ingest:stored');
     try {
       await db.transaction().execute(async (trx) => {
         const datasetId =
@@ -102,6 +105,7 @@ export async function createDataset(
       await store.delete(key);
       throw e;
     }
+    crashPoint('ingest:committed');
     return {
       member,
       dataset,

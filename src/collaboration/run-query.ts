@@ -18,6 +18,7 @@ import { findCollaboration, memberships, requireMembership } from './collaborati
 import { latestVersion } from './dataset-records.ts';
 import { forbidden } from './errors.ts';
 import { operationDir } from './orphans.ts';
+import { crashPoint } from './crash-points.ts';
 import { insertQuery, markFailed, markRefused, markRunning, type QueryTableRecord, type TableStats } from './query-records.ts';
 import type { Workspace } from './workspace.ts';
 
@@ -148,6 +149,7 @@ async function execute(
   const { db, store } = workspace;
   const planned = requirePlan(verdict);
   await markRunning(db, id, verdict.tables);
+  crashPoint('query:running');
   const started = Date.now();
   const workDir = operationDir(workspace);
   const staged: { release(): Promise<void> }[] = [];
@@ -184,6 +186,7 @@ async function execute(
       previewRows: options.previewRows ?? 10_000,
     });
     const durationMs = Date.now() - started;
+    crashPoint('query:executed');
     if (!outcome.delivered) {
       const error: Diagnostic = {
         code: 'list-too-small',
@@ -197,6 +200,7 @@ async function execute(
     const resultId = randomUUID();
     const key = unwrapKey(resultKey(receiver, resultId, format));
     const info = await store.putFile(key, outputFile);
+    crashPoint('query:stored');
     try {
       await db.transaction().execute(async (trx) => {
         await trx
@@ -229,6 +233,7 @@ async function execute(
       await store.delete(key);
       throw e;
     }
+    crashPoint('query:committed');
     if (receiver !== runner) return { id, status: 'succeeded', durationMs };
     const location = (await store.stage(key))?.path ?? key;
     return {

@@ -19,4 +19,10 @@ describe('DuckDbParser', () => {
     expect(tree.error).toBe(true);
     expect(tree.error_message).toMatch(/syntax error/i);
   });
+
+  it('turns an unrepresentable literal into an error tree instead of throwing', async () => {
+    const tree = (await parser.serialize('SELECT 1e999')) as { error: boolean; error_message: string };
+    expect(tree.error).toBe(true);
+    expect(tree.error_message).toMatch(/out of range/);
+  });
 });

@@ -27,7 +27,16 @@ export class DuckDbParser {
     const row = reader.getRowObjects()[0];
     const text = row?.['tree'];
     if (typeof text !== 'string') throw new Error('Internal error: json_serialize_sql returned no text');
-    return JSON.parse(text) as unknown;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      // DuckDB writes a bare Infinity/NaN for literals such as 1e999, which is not JSON.
+      return {
+        error: true,
+        error_type: 'unsupported',
+        error_message: 'the query holds a literal the clean room cannot represent (a number out of range, such as 1e999)',
+      };
+    }
   }
 
   close(): void {

@@ -2,7 +2,7 @@ import type { Expr, Select, SelectItem } from '../sql/ast.ts';
 import { checkDimensionExpr, refuseJoinColumns, type AggregationContext } from './aggregation-columns.ts';
 import { checkAggregateExpr, isAggregateItem } from './aggregation-aggregates.ts';
 import { requireComparable, firstTableIn } from './check-context.ts';
-import { columnRefs, COMPARISONS, containsAggregate, isNumericLiteral, sameExpr } from './expr-utils.ts';
+import { columnRefs, COMPARISONS, containsAggregate, isAggregateCall, isNumericLiteral, sameExpr, walk } from './expr-utils.ts';
 import { exprText } from './expr-text.ts';
 
 /**
@@ -45,6 +45,16 @@ function outputItem(e: Expr, select: Select): SelectItem | undefined {
   return select.items.find((i) => i.alias?.toLowerCase() === e.name);
 }
 
+/** An aggregate call, or an output name of an aggregate item, anywhere in `e`. */
+function mentionsAggregate(e: Expr, select: Select): boolean {
+  for (const n of walk(e)) {
+    if (isAggregateCall(n)) return true;
+    const item = outputItem(n, select);
+    if (item !== undefined && isAggregateItem(item)) return true;
+  }
+  return false;
+}
+
 /** Equal to a GROUP BY expression, or to the item a GROUP BY output name stands for. */
 function isGrouped(e: Expr, select: Select): boolean {
   return select.groupBy.some((g) => {
@@ -59,13 +69,17 @@ export function checkGroupBy(select: Select, cx: AggregationContext): void {
     const item = outputItem(g, select);
     if (item !== undefined) {
       if (isAggregateItem(item)) {
-        cx.refuser.fail('aggregate-in-group-by', `${g.kind === 'column' ? g.name : exprText(g)} is an aggregate and cannot be grouped by`, g);
+        cx.refuser.fail('aggregate-in-group-by', `${g.kind === 'column' ? g.name : exprText(g)} is an aggregate and cannot be grouped by`, g, {
+          hint: 'group by dimension expressions; aggregates are computed per group',
+        });
       }
       continue;
     }
     refuseJoinColumns(g, 'group-by', cx);
     if (containsAggregate(g)) {
-      cx.refuser.fail('aggregate-in-group-by', `${exprText(g)} contains an aggregate and cannot be grouped by`, g);
+      cx.refuser.fail('aggregate-in-group-by', `${exprText(g)} contains an aggregate and cannot be grouped by`, g, {
+        hint: 'group by dimension expressions; aggregates are computed per group',
+      });
     }
     checkDimensionExpr(g, 'group-by', cx);
   }
@@ -75,7 +89,7 @@ export function checkOrderBy(select: Select, cx: AggregationContext): void {
   for (const o of select.orderBy) {
     if (outputItem(o.expr, select) !== undefined) continue;
     refuseJoinColumns(o.expr, 'order-by', cx);
-    if (containsAggregate(o.expr)) {
+    if (mentionsAggregate(o.expr, select)) {
       checkAggregateExpr(o.expr, 'order-by', cx, select.items);
       continue;
     }
@@ -94,12 +108,11 @@ export function checkOrderBy(select: Select, cx: AggregationContext): void {
 export function checkHaving(select: Select, cx: AggregationContext): void {
   if (select.having === undefined) return;
   refuseJoinColumns(select.having, 'having', cx);
-  const isAgg = (e: Expr): boolean => {
-    const item = outputItem(e, select);
-    return item !== undefined ? isAggregateItem(item) : containsAggregate(e);
-  };
+  const isAgg = (e: Expr): boolean => mentionsAggregate(e, select);
   const literalSide = (agg: Expr, lit: Expr, at: Expr): void => {
-    if (lit.kind === 'literal' && !isNumericLiteral(lit)) requireComparable(cx, agg, lit, at);
+    // An output name stands for its item, whose type the comparison needs.
+    const typed = outputItem(agg, select)?.expr ?? agg;
+    if (lit.kind === 'literal' && !isNumericLiteral(lit)) requireComparable(cx, typed, lit, at);
     if (!isNumericLiteral(lit)) notAllowed(at);
   };
   const notAllowed = (at: Expr): never => {

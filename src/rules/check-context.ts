@@ -34,7 +34,7 @@ function columnType(cx: CheckContext): (ref: ColumnRef) => string | undefined {
 export function requireComparable(cx: CheckContext, a: Expr, b: Expr, at: Expr): void {
   const d = checkComparable(a, b, columnType(cx));
   if (d === undefined) return;
-  const table = firstTableIn(cx, at);
+  const table = firstTableIn(cx, at) ?? firstTableIn(cx, a) ?? firstTableIn(cx, b);
   cx.refuser.fail('type-mismatch', d.message, at, {
     ...(table !== undefined ? { table } : {}),
     ...(d.hint !== undefined ? { hint: d.hint } : {}),

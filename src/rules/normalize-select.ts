@@ -44,7 +44,9 @@ export function normalizeSelect(select: Select, scope: Scope, refuser: Refuser):
       case 'literal':
         return e;
       case 'parameter':
-        return refuser.fail('parameter-not-allowed', 'parameters are allowed only in analysis templates', e);
+        return refuser.fail('parameter-not-allowed', 'parameters are allowed only in analysis templates', e, {
+          hint: 'write the value as a literal',
+        });
       case 'star':
         return refuser.fail('select-star-not-allowed', '* is not allowed', e, { hint: 'name the columns you want' });
       case 'function': {
@@ -72,7 +74,9 @@ export function normalizeSelect(select: Select, scope: Scope, refuser: Refuser):
       case 'cast':
         return { ...e, operand: q(e.operand) };
       case 'window':
-        return refuser.fail('window-not-allowed', 'window functions are not allowed', e);
+        return refuser.fail('window-not-allowed', 'window functions are not allowed', e, {
+          hint: 'aggregate with GROUP BY instead',
+        });
       case 'subquery':
       case 'exists':
       case 'in-subquery':

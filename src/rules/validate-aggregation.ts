@@ -22,7 +22,9 @@ export function refuseAggregationShape(select: Select, cx: Pick<CheckContext, 'r
     });
   }
   if (select.offset !== undefined) {
-    cx.refuser.fail('offset-not-allowed', 'OFFSET is not allowed in an aggregation query', select.offset);
+    cx.refuser.fail('offset-not-allowed', 'OFFSET is not allowed in an aggregation query', select.offset, {
+      hint: 'remove OFFSET; the result has one row per group',
+    });
   }
 }
 

@@ -101,6 +101,7 @@ function equality(e: Expr, a: ColumnRef, b: ColumnRef, left: string[], right: st
   if (!crosses) {
     cx.refuser.fail('join-condition-not-allowed', 'each ON equality must compare a column of the joined table with a column of the tables before it', e, {
       table: ba.table.sqlName,
+      hint: 'write a.key = b.key with one side from each table of the join',
     });
   }
   requireComparable(cx, a, b, e);

@@ -24,14 +24,15 @@ export function refuseListShape(select: Select, cx: Pick<CheckContext, 'refuser'
     });
   }
   const first = select.groupBy[0];
-  if (first !== undefined) cx.refuser.fail('group-by-not-allowed', 'GROUP BY is not allowed in a list query', first);
-  if (select.having !== undefined) cx.refuser.fail('having-not-allowed', 'HAVING is not allowed in a list query', select.having);
+  const hint = { hint: 'a list query is SELECT DISTINCT ... FROM ... [WHERE ...] [LIMIT n]' };
+  if (first !== undefined) cx.refuser.fail('group-by-not-allowed', 'GROUP BY is not allowed in a list query', first, hint);
+  if (select.having !== undefined) cx.refuser.fail('having-not-allowed', 'HAVING is not allowed in a list query', select.having, hint);
   const order = select.orderBy[0];
-  if (order !== undefined) cx.refuser.fail('order-by-not-allowed', 'ORDER BY is not allowed in a list query', order.expr);
-  if (select.offset !== undefined) cx.refuser.fail('offset-not-allowed', 'OFFSET is not allowed in a list query', select.offset);
+  if (order !== undefined) cx.refuser.fail('order-by-not-allowed', 'ORDER BY is not allowed in a list query', order.expr, hint);
+  if (select.offset !== undefined) cx.refuser.fail('offset-not-allowed', 'OFFSET is not allowed in a list query', select.offset, hint);
   const limit = select.limit;
   if (limit !== undefined && !(limit.kind === 'literal' && limit.value.type === 'integer' && !limit.value.value.startsWith('-'))) {
-    cx.refuser.fail('limit-invalid', 'LIMIT takes a non-negative integer literal', limit);
+    cx.refuser.fail('limit-invalid', 'LIMIT takes a non-negative integer literal', limit, { hint: 'write LIMIT 1000' });
   }
 }
 

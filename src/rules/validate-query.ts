@@ -27,7 +27,9 @@ export function validateQuery(query: Query, ctx: QueryContext, sqlText: string):
     const sql = new Refuser(sqlText, 'sql');
     const kind = ruleKindOf(query, ctx, sql);
     if (kind === 'custom') {
-      return sql.fail('rule-not-supported', 'queries on tables with a custom rule run through analysis templates, which are not available yet', undefined);
+      return sql.fail('rule-not-supported', 'queries on tables with a custom rule run through analysis templates, which are not available yet', undefined, {
+        hint: 'query tables with aggregation or list rules',
+      });
     }
     const refuser = sql.withRule(kind);
     const select = singleSelect(query, refuser);
@@ -75,6 +77,7 @@ function ruleKindOf(query: Query, ctx: QueryContext, sql: Refuser): RuleKind {
     const odd = tables.find((t) => t.rule?.kind !== first);
     sql.fail('mixed-rule-types', `all tables of a query need rules of one type (${tables.map((t) => `${t.sqlName}: ${t.rule?.kind ?? 'none'}`).join(', ')})`, undefined, {
       ...(odd !== undefined ? { table: odd.sqlName } : {}),
+      hint: 'query tables with aggregation rules and tables with list rules separately',
     });
   }
   return first;

@@ -189,7 +189,7 @@ describe('convertParsed: refusals', () => {
     ['SELECT row_number() FROM t', 'unsupported-syntax', /OVER/],
     ['SELECT upper(DISTINCT x) FROM t', 'unsupported-syntax'],
   ];
-  it.each(cases)('%s -> %s', async (sql, code, message) => {
+  it.each(cases.map(([sql, code, message]) => ({ sql, code, message })))('$sql -> $code', async ({ sql, code, message }) => {
     const d = await refusal(sql);
     expect(d.code).toBe(code);
     if (message) expect(d.message).toMatch(message);
