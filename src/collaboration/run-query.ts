@@ -18,6 +18,7 @@ import { findCollaboration, memberships, requireMembership } from './collaborati
 import { latestVersion } from './dataset-records.ts';
 import { forbidden } from './errors.ts';
 import { operationDir } from './orphans.ts';
+import { referencedTableNames } from './referenced-tables.ts';
 import { crashPoint } from './crash-points.ts';
 import { insertQuery, markFailed, markRefused, markRunning, type QueryTableRecord, type TableStats } from './query-records.ts';
 import type { Workspace } from './workspace.ts';
@@ -107,8 +108,10 @@ async function judge(
   if (!converted.ok) return { associations, tables: [], error: converted.error };
   const context: QueryContext = { runner, tables: associations.map(toQueryTable) };
   const validated: Result<ValidatedQuery> = validateQuery(converted.value, context, sqlText);
-  if (!validated.ok) return { associations, tables: [], error: validated.error };
-  const used = new Set(validated.value.aliases.map((a) => a.table.sqlName));
+  // A refused query is logged against the tables it named, so their owners see it.
+  const used = validated.ok
+    ? new Set(validated.value.aliases.map((a) => a.table.sqlName))
+    : referencedTableNames(converted.value);
   const referenced = associations.filter((a) => used.has(a.sqlName));
   const tables = referenced.map((a) => ({
     sqlName: a.sqlName,
@@ -116,6 +119,7 @@ async function judge(
     tableId: a.table.id,
     ruleVersion: a.table.version,
   }));
+  if (!validated.ok) return { associations, tables, error: validated.error };
   // Result receivers are the intersection of every referenced table's allowed receivers.
   const blocking = referenced.find((a) => a.receivers !== undefined && !a.receivers.includes(receiver));
   if (blocking) {

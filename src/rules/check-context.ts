@@ -1,5 +1,5 @@
 import type { ColumnRef, Expr } from '../sql/ast.ts';
-import { checkComparable } from '../sql/types.ts';
+import { checkComparable, inferType } from '../sql/types.ts';
 import { columnRefs } from './expr-utils.ts';
 import type { Refuser } from './refuser.ts';
 import type { Scope } from './scope.ts';
@@ -38,5 +38,19 @@ export function requireComparable(cx: CheckContext, a: Expr, b: Expr, at: Expr):
   cx.refuser.fail('type-mismatch', d.message, at, {
     ...(table !== undefined ? { table } : {}),
     ...(d.hint !== undefined ? { hint: d.hint } : {}),
+  });
+}
+
+/**
+ * Arithmetic operands must be numbers: DuckDB would otherwise cast text to a number
+ * implicitly and fail on a value that does not parse (a data-dependent failure).
+ */
+export function requireNumeric(cx: CheckContext, operand: Expr, at: Expr): void {
+  const category = inferType(operand, columnType(cx));
+  if (category === 'numeric' || category === 'null') return;
+  const table = firstTableIn(cx, operand) ?? firstTableIn(cx, at);
+  cx.refuser.fail('type-mismatch', `arithmetic needs numbers, not ${category}`, at, {
+    ...(table !== undefined ? { table } : {}),
+    hint: 'use + - * / on numeric columns and numeric literals only',
   });
 }

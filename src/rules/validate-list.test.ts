@@ -61,6 +61,9 @@ describe('list: refusals', () => {
   it('no CAST', async () => {
     await expectRefusal(`SELECT DISTINCT CAST(i.cost AS INTEGER) ${JOIN}`, 'function-not-allowed', undefined, 'CAST');
   });
+  it('arithmetic needs numbers (no implicit text-to-number cast)', async () => {
+    await expectRefusal(`SELECT DISTINCT cu.zip - 1 AS z ${JOIN}`, 'type-mismatch', 'customers', 'arithmetic needs numbers');
+  });
   it('WHERE uses list columns', async () => {
     await expectRefusal(`SELECT DISTINCT cu.state ${JOIN} WHERE cu.city = 'Paris'`, 'column-not-listed', 'customers', 'city');
   });

@@ -1,7 +1,7 @@
 import type { Expr, Select } from '../sql/ast.ts';
 import type { ListRule } from './rule-types.ts';
 import type { ResolvedAlias } from './validated-query.ts';
-import type { CheckContext } from './check-context.ts';
+import { requireNumeric, type CheckContext } from './check-context.ts';
 import { exprText } from './expr-text.ts';
 import { ARITHMETIC } from './expr-utils.ts';
 import { requireRunnerJoin, tableRefOf, validateJoins } from './validate-joins.ts';
@@ -85,6 +85,8 @@ function listOperand(e: Expr, clause: 'SELECT' | 'WHERE', arithmetic: boolean, c
       if (arithmetic && ARITHMETIC.has(e.op)) {
         listOperand(e.left, clause, arithmetic, cx);
         listOperand(e.right, clause, arithmetic, cx);
+        requireNumeric(cx, e.left, e);
+        requireNumeric(cx, e.right, e);
         return;
       }
       break;

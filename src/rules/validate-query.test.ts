@@ -60,6 +60,10 @@ describe('validateQuery: tables', () => {
   it('refuses a query that reads no table', async () => {
     expect((await refused('SELECT 1')).code).toBe('no-table');
   });
+  it('refuses tables named only in a subquery of a FROM-less SELECT', async () => {
+    const e = await refused('SELECT (SELECT COUNT(c.email_address) FROM conversions c)');
+    expect(e).toMatchObject({ code: 'subquery-not-allowed', rule: 'aggregation' });
+  });
   it('refuses a duplicated alias', async () => {
     const e = await refused('SELECT COUNT(i.email_address) FROM impressions i INNER JOIN conversions i ON i.email_address = i.email_address');
     expect(e).toMatchObject({ code: 'duplicate-alias', table: 'conversions' });

@@ -33,7 +33,12 @@ export function validateQuery(query: Query, ctx: QueryContext, sqlText: string):
     }
     const refuser = sql.withRule(kind);
     const select = singleSelect(query, refuser);
-    if (select.from === undefined) throw new Error('Internal error: a query with tables has no FROM');
+    if (select.from === undefined) {
+      // The tables are named only inside subqueries of a FROM-less SELECT.
+      return refuser.fail('subquery-not-allowed', 'subqueries are not allowed', undefined, {
+        hint: 'name the associated tables in FROM',
+      });
+    }
     if (kind === 'aggregation') refuseAggregationShape(select, { refuser });
     else refuseListShape(select, { refuser });
     const aliases = resolveFrom(select.from, ctx, refuser);

@@ -27,7 +27,11 @@ export { MEDIA_TABLES } from './media-tables.ts';
 
 export interface GenerateMediaOptions {
   readonly outDir: string;
-  /** Any safe integer; the same seed gives the same bytes (with the same DuckDB version). */
+  /**
+   * Any safe integer. The same seed gives byte-identical files for the same DuckDB
+   * version and `threads`; other thread counts give the same rows in the same order but
+   * may cut Parquet row groups elsewhere.
+   */
   readonly seed: number;
   /** Impressions in total over all platforms, split evenly between them. */
   readonly scale: number;
