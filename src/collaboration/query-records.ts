@@ -83,3 +83,16 @@ export async function markFailed(db: Kysely<Database>, id: string, internal: str
     .where('id', '=', id)
     .execute();
 }
+
+export async function markCancelled(db: Kysely<Database>, id: string, durationMs: number): Promise<void> {
+  await db
+    .updateTable('queries')
+    .set({
+      status: 'cancelled',
+      error_json: JSON.stringify({ code: 'cancelled', message: 'the query was cancelled before it finished' }),
+      duration_ms: durationMs,
+      finished_at: nowIso(),
+    })
+    .where('id', '=', id)
+    .execute();
+}

@@ -3,12 +3,13 @@ import type { Query } from '../sql/ast.ts';
 import { referencedTableNames } from './referenced-tables.ts';
 
 describe('referencedTableNames', () => {
+  const over = (name: string): Query => ({
+    kind: 'query',
+    with: [],
+    body: { kind: 'select', distinct: false, items: [], from: { kind: 'table', name }, groupBy: [], orderBy: [] },
+  });
   it('finds tables in joins, subqueries and CTEs', () => {
-    const inner: Query = {
-      kind: 'query',
-      with: [],
-      body: { kind: 'select', distinct: false, items: [], from: { kind: 'table', name: 'hidden' }, groupBy: [], orderBy: [] },
-    };
+    const inner = over('hidden');
     const query: Query = {
       kind: 'query',
       with: [{ name: 'x', query: inner }],
@@ -20,7 +21,7 @@ describe('referencedTableNames', () => {
           kind: 'join',
           type: 'inner',
           left: { kind: 'table', name: 'a', alias: 'q' },
-          right: { kind: 'subquery-relation', alias: 's', query: { ...inner, body: { ...inner.body, from: { kind: 'table', name: 'b' } } } },
+          right: { kind: 'subquery-relation', alias: 's', query: over('b') },
         },
         groupBy: [],
         orderBy: [],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CellValue, ResultColumn, TableSource } from '../engine/engine.ts';
+import { QueryCancelled, type CellValue, type ResultColumn, type TableSource } from '../engine/engine.ts';
 import { EngineError } from '../engine/duckdb-engine.ts';
 import { planQuery, ROW_ID_COLUMN, type PlannedQuery } from '../rules/plan/plan-query.ts';
 import type { QueryContext } from '../rules/rule-types.ts';
@@ -20,7 +20,7 @@ import { forbidden } from './errors.ts';
 import { operationDir } from './orphans.ts';
 import { referencedTableNames } from './referenced-tables.ts';
 import { crashPoint } from './crash-points.ts';
-import { insertQuery, markFailed, markRefused, markRunning, type QueryTableRecord, type TableStats } from './query-records.ts';
+import { insertQuery, markCancelled, markFailed, markRefused, markRunning, type QueryTableRecord, type TableStats } from './query-records.ts';
 import type { Workspace } from './workspace.ts';
 
 export interface RunQueryOptions {
@@ -29,12 +29,14 @@ export interface RunQueryOptions {
   readonly dryRun?: boolean;
   /** Rows to return inline (the whole result is always in the store). */
   readonly previewRows?: number;
+  /** Aborting cancels the query (status `cancelled`); nothing is delivered. */
+  readonly signal?: AbortSignal;
 }
 
 export type QueryOutcome =
   | { readonly status: 'accepted'; readonly sql: string }
   | { readonly id?: string; readonly status: 'refused'; readonly error: Diagnostic }
-  | { readonly id: string; readonly status: 'failed'; readonly error: Diagnostic }
+  | { readonly id: string; readonly status: 'failed' | 'cancelled'; readonly error: Diagnostic }
   | {
       readonly id: string;
       readonly status: 'succeeded';
@@ -188,6 +190,7 @@ async function execute(
       format,
       workDir,
       previewRows: options.previewRows ?? 10_000,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     const durationMs = Date.now() - started;
     crashPoint('query:executed');
@@ -247,6 +250,10 @@ async function execute(
       delivery: { resultId, columns: outcome.columns, rows: outcome.preview, rowCount: outcome.rowCount, location },
     };
   } catch (e) {
+    if (e instanceof QueryCancelled) {
+      await markCancelled(db, id, Date.now() - started);
+      return { id, status: 'cancelled', error: { code: 'cancelled', message: 'the query was cancelled before it finished' } };
+    }
     if (!(e instanceof EngineError)) throw e;
     await markFailed(db, id, e.message, Date.now() - started);
     return {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbEngine, EngineError } from './duckdb-engine.ts';
-import type { ProtectedRunRequest } from './engine.ts';
+import { QueryCancelled, type ProtectedRunRequest } from './engine.ts';
 
 describe('DuckDbEngine', () => {
   let root: string;
@@ -86,5 +86,16 @@ describe('DuckDbEngine', () => {
   it('does not deliver when the gate query says no', async () => {
     const out = await engine.runProtected(request('SELECT email FROM spend', { deliverIfSql: 'SELECT count(*) > 100 FROM spend' }));
     expect(out).toEqual({ delivered: false });
+  });
+
+  it('stops a running query when its signal aborts', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 300);
+    const run = engine.runProtected(
+      request('SELECT sum(a.i * b.i) FROM range(200000) a(i), range(200000) b(i)', { signal: controller.signal }),
+    );
+    await expect(run).rejects.toBeInstanceOf(QueryCancelled);
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 });

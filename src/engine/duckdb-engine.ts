@@ -1,7 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { dirname, join } from 'node:path';
 import { encodeCell } from './cell-values.ts';
-import type { CellValue, Engine, ProtectedRunOutcome, ProtectedRunRequest, ResultColumn } from './engine.ts';
+import { QueryCancelled, type CellValue, type Engine, type ProtectedRunOutcome, type ProtectedRunRequest, type ResultColumn } from './engine.ts';
 import { quoteIdentifier, quoteString } from './quote.ts';
 
 export interface DuckDbEngineOptions {
@@ -47,7 +47,11 @@ export class DuckDbEngine implements Engine {
       autoinstall_known_extensions: 'false',
     });
     const connection = await instance.connect();
+    const { signal } = request;
+    const stop = (): void => connection.interrupt();
+    signal?.addEventListener('abort', stop);
     try {
+      if (signal?.aborted) throw new QueryCancelled();
       await seal(connection, request);
       if (request.deliverIfSql !== undefined && !(await gateOpen(connection, request.deliverIfSql))) {
         return { delivered: false };
@@ -65,7 +69,11 @@ export class DuckDbEngine implements Engine {
         );
       }
       return await readBack(connection, parquet, request.previewRows);
+    } catch (e) {
+      if (signal?.aborted) throw new QueryCancelled();
+      throw e;
     } finally {
+      signal?.removeEventListener('abort', stop);
       connection.closeSync();
       instance.closeSync();
     }

@@ -35,6 +35,16 @@ export interface ProtectedRunRequest {
   readonly workDir: string;
   /** How many rows to return in `preview`. */
   readonly previewRows: number;
+  /** Aborting stops the query in the engine; the run then rejects with QueryCancelled. */
+  readonly signal?: AbortSignal;
+}
+
+/** The run was stopped on request (not an engine failure). */
+export class QueryCancelled extends Error {
+  override readonly name = 'QueryCancelled';
+  constructor() {
+    super('the query was cancelled');
+  }
 }
 
 export type ProtectedRunOutcome =

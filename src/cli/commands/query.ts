@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { cancelQuery } from '../../collaboration/cancel-query.ts';
 import { listOwnQueries, queryLogs, type QueryLogEntry } from '../../collaboration/query-logs.ts';
 import { runQuery, type QueryOutcome } from '../../collaboration/run-query.ts';
 import { withWorkspace } from '../context.ts';
@@ -8,7 +9,7 @@ import { pickFormat, printJson, printRecords, toCsv, toTable, UsageError, type O
 /** Exit status for a query outcome (shared/CLI.md): refusal 3, failure 1. */
 export function outcomeExitCode(outcome: QueryOutcome): number {
   if (outcome.status === 'refused') return 3;
-  if (outcome.status === 'failed') return 1;
+  if (outcome.status === 'failed' || outcome.status === 'cancelled') return 1;
   return 0;
 }
 
@@ -23,6 +24,7 @@ export function printOutcome(outcome: QueryOutcome, format: OutputFormat): void 
       return;
     case 'refused':
     case 'failed':
+    case 'cancelled':
       process.stderr.write(`${outcome.status}: ${formatDiagnostic(outcome.error)}\n`);
       return;
     case 'succeeded': {
@@ -49,6 +51,7 @@ export function outcomeJson(outcome: QueryOutcome): Record<string, unknown> {
       return { status: 'accepted', sql: outcome.sql };
     case 'refused':
     case 'failed':
+    case 'cancelled':
       return { ...(outcome.id ? { id: outcome.id } : {}), status: outcome.status, error: outcome.error };
     case 'succeeded':
       if (!outcome.delivery) return { id: outcome.id, status: outcome.status };
@@ -89,17 +92,33 @@ export function registerQueryCommands(program: Command): void {
         if (opts.outputFormat !== 'parquet' && opts.outputFormat !== 'csv') {
           throw new UsageError('--output-format must be parquet or csv');
         }
+        // Ctrl-C (or `query cancel` from another shell) stops the query and records it as cancelled.
+        const cancel = new AbortController();
+        const onSignal = (): void => cancel.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
         const outcome = await withWorkspace(cmd, (ws) =>
           runQuery(ws, name, opts.as, opts.sql, {
             ...(opts.receiver ? { receiver: opts.receiver } : {}),
             format: opts.outputFormat as 'parquet' | 'csv',
             dryRun: opts.dryRun === true,
+            signal: cancel.signal,
           }),
-        );
+        ).finally(() => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        });
         printOutcome(outcome, format);
         process.exitCode = outcomeExitCode(outcome);
       },
     );
+  q.command('cancel <collaboration> <query-id>')
+    .description('stop one of your running queries (it is recorded as cancelled)')
+    .requiredOption('--as <member>', 'acting member (the runner)')
+    .action(async (name: string, id: string, opts: { as: string }, cmd: Command) => {
+      await withWorkspace(cmd, (ws) => cancelQuery(ws.db, name, opts.as, id));
+      process.stdout.write(`asked query ${id} to stop\n`);
+    });
   q.command('list <collaboration>')
     .description('your own queries in a collaboration')
     .requiredOption('--as <member>', 'acting member')

@@ -14,6 +14,10 @@
  *   __cr_m    distinct aggregates over __cr_j GROUP BY keys HAVING <constraints>
  *   final     __cr_m JOIN __cr_tN ON keys IS NOT DISTINCT FROM; user HAVING as WHERE; ORDER BY
  * A single-table query needs no dedupe: its plain GROUP BY gets the constraints in HAVING.
+ *
+ * Before either shape, numeric-safety.ts makes every aggregate non-failing: SUM/AVG over
+ * types whose sum can overflow run over DOUBLE, and aggregates used as operands
+ * (arithmetic, HAVING comparisons) are cast to DOUBLE (RULES.md: no data-dependent failure).
  */
 import type { Expr, OrderItem, Select, SelectItem } from '../../sql/ast.ts';
 import type { ValidatedQuery } from '../validated-query.ts';
@@ -22,6 +26,7 @@ import {
   andAll, bin, col, cte, fn, innerJoin, int, query, select, sameKeys, table,
 } from './ast-build.ts';
 import { exprKey, mapExpr } from './expr-walk.ts';
+import { columnTypes, safeAggregates } from './numeric-safety.ts';
 import { aliasConstraints, type AliasConstraint } from './output-constraints.ts';
 import { outputNames } from './output-names.ts';
 import { selectOf, type PlannedQuery } from './planned-query.ts';
@@ -43,8 +48,12 @@ interface Shape {
 }
 
 export function planAggregation(v: ValidatedQuery): PlannedQuery {
-  const s = selectOf(v.query);
-  const resolve = (e: Expr): Expr => resolveOutputAliases(e, s.items);
+  const written = selectOf(v.query);
+  const resolve = (e: Expr): Expr => resolveOutputAliases(e, written.items);
+  const typeOf = columnTypes(v.aliases);
+  // Aliases resolve against the items as written; every expression is then made safe.
+  const safe = (e: Expr): Expr => safeAggregates(e, typeOf);
+  const s: Select = { ...written, items: written.items.map((it) => ({ ...it, expr: safe(it.expr) })) };
   const keys = new Map<string, Expr>();
   for (const g of s.groupBy) {
     const r = resolve(g);
@@ -52,10 +61,10 @@ export function planAggregation(v: ValidatedQuery): PlannedQuery {
   }
   const shape: Shape = {
     s,
-    names: outputNames(s.items),
+    names: outputNames(written.items),
     groupKeys: [...keys.values()],
-    having: s.having === undefined ? undefined : resolve(s.having),
-    orderBy: s.orderBy.map((o) => ({ ...o, expr: resolve(o.expr) })),
+    having: s.having === undefined ? undefined : safe(resolve(s.having)),
+    orderBy: s.orderBy.map((o) => ({ ...o, expr: safe(resolve(o.expr)) })),
     constraints: aliasConstraints(v.aliases),
   };
   // Also for a single table: refuses (as an internal error) aggregates no rule grants.
