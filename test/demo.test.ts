@@ -1,0 +1,67 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Workspace } from '../src/collaboration/workspace.ts';
+import { runDemo } from '../src/cli/demo/run-demo.ts';
+import type { CellValue } from '../src/engine/engine.ts';
+
+/** Plain DuckDB over the generated files: the same questions without the clean room. */
+async function plain(sql: string): Promise<CellValue[][]> {
+  const duck = await DuckDBInstance.create(':memory:');
+  const c = await duck.connect();
+  try {
+    const reader = await c.runAndReadAll(sql);
+    return reader.getRowsJson().map((row) => row.map((v) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : (v as CellValue))));
+  } finally {
+    c.closeSync();
+  }
+}
+
+describe('cleanroom demo', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cr-demo-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs end to end, matches plain SQL with the thresholds applied by hand, and is idempotent', async () => {
+    const home = join(dir, 'home');
+    const ws = await Workspace.open(home, { threads: 1, memoryLimit: '1GB' });
+    const first = await runDemo(ws, 30_000, 7);
+    await ws.close();
+    expect(first.queries.map((q) => q.outcome.status)).toEqual(first.queries.map(() => 'succeeded'));
+    expect(first.refused.outcome).toMatchObject({ status: 'refused', error: { code: 'join-column-in-output', table: 'impressions' } });
+
+    const data = (role: string, table: string): string => `read_parquet('${join(first.dataDir, role, table)}/*.parquet')`;
+    const imp = data('platform1', 'impressions');
+    const cust = data('brand', 'customers');
+    // Overlap with both tables' thresholds (100 distinct emails each) applied by hand.
+    const overlap = await plain(
+      `SELECT count(DISTINCT i.email_address) FROM ${imp} i JOIN ${cust} c ON i.email_address = c.email_address
+       HAVING count(DISTINCT i.email_address) >= 100 AND count(DISTINCT c.email_address) >= 100`,
+    );
+    const overlapOutcome = first.queries[0]!.outcome;
+    if (overlapOutcome.status !== 'succeeded' || !overlapOutcome.delivery) throw new Error('overlap did not deliver');
+    expect(overlapOutcome.delivery.rows).toEqual(overlap);
+
+    // Reach and impressions per campaign over customers: impressions counted once per impression row.
+    const reach = await plain(
+      `WITH j AS (SELECT i.campaign_id, i.email_address AS ie, c.email_address AS ce, i.creative_id, i.rid
+                  FROM (SELECT *, row_number() OVER () AS rid FROM ${imp}) i JOIN ${cust} c ON i.email_address = c.email_address)
+       SELECT campaign_id, count(DISTINCT ie), (SELECT count(creative_id) FROM (SELECT DISTINCT rid, creative_id FROM j j2 WHERE j2.campaign_id = j.campaign_id))
+       FROM j GROUP BY campaign_id HAVING count(DISTINCT ie) >= 100 AND count(DISTINCT ce) >= 100 ORDER BY campaign_id`,
+    );
+    const reachOutcome = first.queries[4]!.outcome;
+    if (reachOutcome.status !== 'succeeded' || !reachOutcome.delivery) throw new Error('reach did not deliver');
+    expect(reachOutcome.delivery.rows.map((r) => r.slice(0, 3))).toEqual(reach);
+    for (const row of reachOutcome.delivery.rows) expect(row[3]).toBeCloseTo(Number(row[2]) / Number(row[1]), 9);
+
+    const again = await Workspace.open(home, { threads: 1, memoryLimit: '1GB' });
+    const second = await runDemo(again, 30_000, 7);
+    const datasets = await again.db.selectFrom('dataset_versions').select('version').execute();
+    await again.close();
+    expect(datasets.every((d) => d.version === 1)).toBe(true);
+    expect(second.queries.map((q) => (q.outcome.status === 'succeeded' ? q.outcome.delivery?.rows : undefined))).toEqual(
+      first.queries.map((q) => (q.outcome.status === 'succeeded' ? q.outcome.delivery?.rows : undefined)),
+    );
+  });
+});
