@@ -74,13 +74,16 @@ export class ExpressionPrinter implements PrintFn {
         // The space keeps `- -5` from becoming a `--` comment.
         return e.op === '-' ? this.guarded(`(- ${this.expr(e.operand)})`, e) : `(+ ${this.expr(e.operand)})`;
       case 'is-null': return `(${this.expr(e.operand)} IS ${e.negated ? 'NOT ' : ''}NULL)`;
-      case 'in-list':
-        return `(${this.expr(e.operand)} ${e.negated ? 'NOT ' : ''}IN (${e.list.map((x) => this.expr(x)).join(', ')}))`;
+      case 'in-list': {
+        const list = e.list.map((x) => this.comparand(x)).join(', ');
+        return `(${this.comparand(e.operand)} ${e.negated ? 'NOT ' : ''}IN (${list}))`;
+      }
       case 'between':
-        return `(${this.expr(e.operand)} ${e.negated ? 'NOT ' : ''}BETWEEN ${this.expr(e.low)} AND ${this.expr(e.high)})`;
+        return `(${this.comparand(e.operand)} ${e.negated ? 'NOT ' : ''}BETWEEN ${this.comparand(e.low)} AND ${this.comparand(e.high)})`;
       case 'case': {
-        const whens = e.whens.map((w) => ` WHEN ${this.expr(w.when)} THEN ${this.expr(w.then)}`).join('');
-        return `CASE${e.operand ? ` ${this.expr(e.operand)}` : ''}${whens}${e.else ? ` ELSE ${this.expr(e.else)}` : ''} END`;
+        const when = (x: Expr): string => (e.operand === undefined ? this.expr(x) : this.comparand(x));
+        const whens = e.whens.map((w) => ` WHEN ${when(w.when)} THEN ${this.comparand(w.then)}`).join('');
+        return `CASE${e.operand ? ` ${this.comparand(e.operand)}` : ''}${whens}${e.else ? ` ELSE ${this.comparand(e.else)}` : ''} END`;
       }
       case 'cast': return `${d.tryCastSpelling}(${this.expr(e.operand)} AS ${d.typeName(e.type)})`;
       case 'window': return this.window(e.fn.name, e);
@@ -103,8 +106,29 @@ export class ExpressionPrinter implements PrintFn {
         return `(${left} / NULLIF(${r}, 0))`;
       }
       case '%': return this.guarded(`(${l} % NULLIF(${r}, 0))`, e);
+      case '=': case '<>': case '<': case '<=': case '>': case '>=':
+      case 'IS DISTINCT FROM': case 'IS NOT DISTINCT FROM':
+        return `(${this.comparand(e.left)} ${e.op} ${this.comparand(e.right)})`;
       default: return `(${l} ${e.op} ${r})`;
     }
+  }
+
+  /**
+   * An operand whose type the engine unifies with another value's (comparisons, IN,
+   * BETWEEN, CASE results, COALESCE-like functions). DuckDB unifies a DECIMAL(p,s)
+   * value with a decimal literal of scale t as DECIMAL(38, max(s,t)) and casts the
+   * *value* to it at run time: `bigint_col > 0.00000000000000000001` or
+   * `decimal38_col > 1.5` raise on large values, and only when rows reach the filter
+   * (a data-dependent failure). A decimal literal, and an integer literal of 20 or more
+   * digits (HUGEINT), are compared as DOUBLE instead, which never fails. Integer
+   * literals up to BIGINT stay exact (identifiers compare exactly).
+   */
+  comparand(e: Expr): string {
+    const wide = (x: Expr): x is Extract<Expr, { kind: 'literal' }> => x.kind === 'literal'
+      && (x.value.type === 'decimal' || (x.value.type === 'integer' && x.value.value.replace('-', '').length >= 20));
+    if (wide(e)) return `CAST(${this.dialect.quoteString(printLiteral(e.value, this.dialect))} AS DOUBLE)`;
+    if (e.kind === 'unary' && e.op !== 'NOT' && wide(e.operand)) return `(${e.op} ${this.comparand(e.operand)})`;
+    return this.expr(e);
   }
 
   private window(_name: string, e: Extract<Expr, { kind: 'window' }>): string {

@@ -12,6 +12,8 @@ export interface PrintFn {
   expr(e: Expr): string;
   /** Wraps in TRY(...) when the dialect allows it for this subtree. */
   guarded(sql: string, subtree: Expr): string;
+  /** An operand whose type is unified with another value's: wide literals print as DOUBLE. */
+  comparand(e: Expr): string;
 }
 
 type Printer = (call: FunctionCall, p: PrintFn) => string;
@@ -20,6 +22,8 @@ const args = (c: FunctionCall, p: PrintFn): string[] => c.args.map((a) => p.expr
 const plain = (sqlName: string): Printer => (c, p) =>
   `${sqlName}(${c.distinct ? 'DISTINCT ' : ''}${c.star === true ? '*' : args(c, p).join(', ')})`;
 const tried = (sqlName: string): Printer => (c, p) => p.guarded(plain(sqlName)(c, p), c);
+/** Functions that unify their arguments' types (see PrintFn.comparand). */
+const unifying = (sqlName: string): Printer => (c, p) => `${sqlName}(${c.args.map((a) => p.comparand(a)).join(', ')})`;
 
 function arg(c: FunctionCall, i: number): Expr {
   const e = c.args[i];
@@ -46,7 +50,7 @@ export const FUNCTION_PRINTERS: Readonly<Record<CanonicalFunctionName, Printer>>
   row_number: plain('row_number'), rank: plain('rank'), dense_rank: plain('dense_rank'),
   lag: plain('lag'), lead: plain('lead'),
   abs: tried('abs'), ceiling: plain('ceil'), floor: plain('floor'), round: tried('round'), trunc: plain('trunc'),
-  coalesce: plain('COALESCE'),
+  coalesce: unifying('COALESCE'),
   current_date: () => 'current_date',
   getdate: () => 'CAST(get_current_timestamp() AS TIMESTAMP)',
   dateadd: (c, p) => {
@@ -83,6 +87,6 @@ export const FUNCTION_PRINTERS: Readonly<Record<CanonicalFunctionName, Printer>>
   date_trunc: (c, p) => `date_trunc(${p.dialect.quoteString(literalText(c.args[0]))}, ${p.expr(arg(c, 1))})`,
   date_diff: (c, p) =>
     `date_diff(${p.dialect.quoteString(literalText(c.args[0]))}, ${p.expr(arg(c, 1))}, ${p.expr(arg(c, 2))})`,
-  least: plain('least'), greatest: plain('greatest'), nullif: plain('NULLIF'), length: plain('length'),
+  least: unifying('least'), greatest: unifying('greatest'), nullif: unifying('NULLIF'), length: plain('length'),
   concat: plain('concat'),
 };
