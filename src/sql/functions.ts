@@ -44,8 +44,8 @@ const fn = (spec: FunctionSpec): FunctionSpec => spec;
 export const FUNCTIONS = [
   // ---- aggregates ----
   fn({ name: 'count', kind: 'aggregate', spellings: ['count', 'count_star'], minArgs: 0, maxArgs: 1, safety: 'total', emitted: 'count(x), count(DISTINCT x), count(*)' }),
-  fn({ name: 'sum', kind: 'aggregate', spellings: ['sum'], minArgs: 1, maxArgs: 1, safety: 'total', emitted: 'sum(x)', notes: 'DuckDB widens integer sums to HUGEINT; a HUGEINT/DECIMAL(38) sum beyond 2^127 is the one residual overflow.' }),
-  fn({ name: 'avg', kind: 'aggregate', spellings: ['avg', 'mean'], minArgs: 1, maxArgs: 1, safety: 'total', emitted: 'avg(x)' }),
+  fn({ name: 'sum', kind: 'aggregate', spellings: ['sum'], minArgs: 1, maxArgs: 1, safety: 'total', emitted: 'sum(x)', notes: 'The aggregation planner sums DECIMAL(p>18), HUGEINT, UHUGEINT and untyped columns over CAST(x AS DOUBLE) (approximate; DuckDB would raise on overflow). BIGINT sums are HUGEINT, DECIMAL(p<=18) sums DECIMAL(38,s): exact.' }),
+  fn({ name: 'avg', kind: 'aggregate', spellings: ['avg', 'mean'], minArgs: 1, maxArgs: 1, safety: 'total', emitted: 'avg(x)', notes: 'Same DOUBLE rule as sum; over INTERVAL or DATE (which can overflow) the planner refuses.' }),
   fn({ name: 'min', kind: 'aggregate', spellings: ['min'], minArgs: 1, maxArgs: 1, safety: 'total', emitted: 'min(x)' }),
   fn({ name: 'max', kind: 'aggregate', spellings: ['max'], minArgs: 1, maxArgs: 1, safety: 'total', emitted: 'max(x)' }),
   fn({ name: 'any_value', kind: 'aggregate', spellings: ['any_value'], minArgs: 1, maxArgs: 1, safety: 'total', emitted: 'any_value(x)', notes: '`first`/`arbitrary` keep NULLs and are not accepted.' }),
@@ -64,7 +64,7 @@ export const FUNCTIONS = [
   fn({ name: 'floor', kind: 'scalar', spellings: ['floor'], minArgs: 1, maxArgs: 1, rulesName: 'FLOOR', safety: 'total', emitted: 'floor(x)' }),
   fn({ name: 'round', kind: 'scalar', spellings: ['round'], minArgs: 1, maxArgs: 2, rulesName: 'ROUND', safety: 'try', emitted: 'TRY(round(x[, n]))', notes: 'Huge digit counts are harmless in DuckDB; TRY covers other engines.' }),
   fn({ name: 'trunc', kind: 'scalar', spellings: ['trunc'], minArgs: 1, maxArgs: 1, rulesName: 'TRUNC', safety: 'total', emitted: 'trunc(x)', notes: 'Numeric truncation only; use date_trunc for dates.' }),
-  fn({ name: 'coalesce', kind: 'scalar', spellings: ['coalesce'], minArgs: 1, maxArgs: 100, rulesName: 'COALESCE', safety: 'total', emitted: 'COALESCE(a, b, ...)', notes: 'DuckDB parses it as an operator, not a function.' }),
+  fn({ name: 'coalesce', kind: 'scalar', spellings: ['coalesce'], minArgs: 1, maxArgs: 100, rulesName: 'COALESCE', safety: 'total', emitted: 'COALESCE(a, b, ...)', notes: 'DuckDB parses it as an operator, not a function. Wide numeric literal arguments print as DOUBLE (see above).' }),
   fn({ name: 'current_date', kind: 'scalar', spellings: ['current_date', 'today'], minArgs: 0, maxArgs: 0, rulesName: 'CURRENT_DATE', safety: 'total', emitted: 'current_date', notes: 'DuckDB parses bare CURRENT_DATE as a column; a quoted "current_date" stays a column.' }),
   fn({ name: 'getdate', kind: 'scalar', spellings: ['getdate', 'now', 'current_timestamp', 'get_current_timestamp'], minArgs: 0, maxArgs: 0, rulesName: 'GETDATE', safety: 'rewrite', emitted: 'CAST(get_current_timestamp() AS TIMESTAMP)', notes: 'GETDATE does not exist in DuckDB; returns TIMESTAMP like Redshift.' }),
   fn({ name: 'dateadd', kind: 'scalar', spellings: ['dateadd', 'date_add'], minArgs: 3, maxArgs: 3, rulesName: 'DATEADD', safety: 'rewrite', emitted: 'TRY(d + to_days(n))  (to_years/to_months/... by unit)', notes: 'DuckDB reads DATEADD(day, 1, d) with `day` as a column: the converter turns it into a unit. Unit may also be a string literal.' }),
@@ -85,9 +85,9 @@ export const FUNCTIONS = [
   // ---- analytics functions (custom templates; no RULES.md scalar name) ----
   fn({ name: 'date_trunc', kind: 'scalar', spellings: ['date_trunc', 'datetrunc'], minArgs: 2, maxArgs: 2, safety: 'total', emitted: "date_trunc('unit', d)", notes: 'Unit must be a known literal (an unknown one raises).' }),
   fn({ name: 'date_diff', kind: 'scalar', spellings: ['date_diff', 'datediff'], minArgs: 3, maxArgs: 3, safety: 'total', emitted: "date_diff('unit', a, b)", notes: 'DATEDIFF(day, a, b) reads `day` as a column; converted to a unit.' }),
-  fn({ name: 'least', kind: 'scalar', spellings: ['least'], minArgs: 1, maxArgs: 100, safety: 'total', emitted: 'least(a, b, ...)' }),
-  fn({ name: 'greatest', kind: 'scalar', spellings: ['greatest'], minArgs: 1, maxArgs: 100, safety: 'total', emitted: 'greatest(a, b, ...)' }),
-  fn({ name: 'nullif', kind: 'scalar', spellings: ['nullif'], minArgs: 2, maxArgs: 2, safety: 'total', emitted: 'NULLIF(a, b)' }),
+  fn({ name: 'least', kind: 'scalar', spellings: ['least'], minArgs: 1, maxArgs: 100, safety: 'total', emitted: 'least(a, b, ...)', notes: 'Wide numeric literal arguments print as DOUBLE (see above).' }),
+  fn({ name: 'greatest', kind: 'scalar', spellings: ['greatest'], minArgs: 1, maxArgs: 100, safety: 'total', emitted: 'greatest(a, b, ...)', notes: 'Wide numeric literal arguments print as DOUBLE (see above).' }),
+  fn({ name: 'nullif', kind: 'scalar', spellings: ['nullif'], minArgs: 2, maxArgs: 2, safety: 'total', emitted: 'NULLIF(a, b)', notes: 'Wide numeric literal arguments print as DOUBLE (see above).' }),
   fn({ name: 'length', kind: 'scalar', spellings: ['length', 'len', 'char_length', 'character_length'], minArgs: 1, maxArgs: 1, safety: 'total', emitted: 'length(x)' }),
   fn({ name: 'concat', kind: 'scalar', spellings: ['concat'], minArgs: 1, maxArgs: 100, safety: 'total', emitted: 'concat(a, b, ...)' }),
 ] as const satisfies readonly FunctionSpec[];
