@@ -33,11 +33,36 @@ function columnType(cx: CheckContext): (ref: ColumnRef) => string | undefined {
  */
 export function requireComparable(cx: CheckContext, a: Expr, b: Expr, at: Expr): void {
   const d = checkComparable(a, b, columnType(cx));
-  if (d === undefined) return;
+  if (d === undefined) {
+    requireSameColumnTypes(cx, a, b, at);
+    return;
+  }
   const table = firstTableIn(cx, at) ?? firstTableIn(cx, a) ?? firstTableIn(cx, b);
   cx.refuser.fail('type-mismatch', d.message, at, {
     ...(table !== undefined ? { table } : {}),
     ...(d.hint !== undefined ? { hint: d.hint } : {}),
+  });
+}
+
+const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER']);
+const FLOAT_TYPES = new Set(['FLOAT', 'REAL', 'DOUBLE']);
+
+/**
+ * Two columns compared (or joined) need the same type, not just the same category:
+ * DuckDB compares DECIMAL(38,0) with DECIMAL(38,2) by casting both to a common DECIMAL,
+ * which fails on large values, a data-dependent failure. Integers of different widths
+ * and floats of different widths widen without loss, so those pairs stay allowed.
+ */
+function requireSameColumnTypes(cx: CheckContext, a: Expr, b: Expr, at: Expr): void {
+  if (a.kind !== 'column' || b.kind !== 'column' || a.table === undefined || b.table === undefined) return;
+  const left = cx.scope.column(a).type.toUpperCase().replaceAll(' ', '');
+  const right = cx.scope.column(b).type.toUpperCase().replaceAll(' ', '');
+  if (left === right) return;
+  if (INTEGER_TYPES.has(left) && INTEGER_TYPES.has(right)) return;
+  if (FLOAT_TYPES.has(left) && FLOAT_TYPES.has(right)) return;
+  cx.refuser.fail('type-mismatch', `this comparison needs columns of one type, not ${left} and ${right}`, at, {
+    table: tableOf(cx, a),
+    hint: 'compare or join columns of identical types; ask the owners to align the column types',
   });
 }
 
