@@ -10,14 +10,14 @@
  * in the platform's impressions, whatever the thresholds say about the total row.
  * The safe behaviour: the two runs look the same to the brand.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQuery, type QueryOutcome } from '../src/collaboration/run-query.ts';
 import type { Workspace } from '../src/collaboration/workspace.ts';
 import { filesWorkspace, writeParquet } from './support/attack-support.ts';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mediaWorkspace } from './support/media-fixture.ts';
 
 const BIG = '99999999999999999999999999999999999999'; // 38 digits, DECIMAL(38,0) maximum
 // hidden@x.com is in the platform's impressions; the brand cannot see that (only 1-2 people match).
@@ -98,5 +98,23 @@ describe('(f) no data-dependent engine failure', () => {
       'HAVING SUM(v.price) * SUM(v.price) > 0';
     const a = await runQuery(absent, 'c', 'brand', sql);
     expect(observable(a)).toBe('succeeded:0');
+  });
+});
+
+describe('join keys of different types', () => {
+  it('a runner whose key column is BIGINT cannot join it to VARCHAR e-mails (an implicit cast would fail on hidden values)', async () => {
+    const built = await mediaWorkspace({
+      customers: 'email_address,state,birth_country\n1,CA,US\n2,CA,US\n',
+      conversions: 'email_address,transaction_id,price,creative_id,event_type\na@x.com,t1,10,cr1,purchase\n',
+      impressions: 'email_address,creative_id,cost,campaign_id,device_type\n1,cr1,1,cmp1,mobile\nz@x.com,cr1,2,cmp2,mobile\n',
+    });
+    workspaces.push(built);
+    const outcome = await runQuery(built.workspace, 'c', 'brand',
+      "SELECT COUNT(i.creative_id) AS n FROM impressions i JOIN customers c ON i.email_address = c.email_address WHERE i.campaign_id = 'cmp2'");
+    expect(outcome.status).toBe('refused');
+    if (outcome.status === 'refused') {
+      expect(outcome.error.code).toBe('type-mismatch');
+      expect(outcome.error.message).toMatch(/VARCHAR and BIGINT|text with numeric/);
+    }
   });
 });
