@@ -263,7 +263,8 @@ describe('(e) suppression and refusal are silent to a runner who is not the rece
   it('the outcome and the runner\'s log entry carry no count and no stats of the platform\'s table', async () => {
     const suppressed = await brand(`SELECT SUM(i.cost) AS cost ${J} WHERE i.campaign_id = 'cmp2'`, { receiver: 'platform' });
     expect(suppressed.status).toBe('succeeded');
-    expect(Object.keys(suppressed).sort()).toEqual(['durationMs', 'id', 'status']);
+    // Only the status: not even the duration (shared/RULES.md).
+    expect(Object.keys(suppressed).sort()).toEqual(['id', 'status']);
     const refused = await brand(`SELECT i.email_address, COUNT(i.creative_id) ${J} GROUP BY 1`, { receiver: 'platform' });
     expect(refused.status).toBe('refused');
     if (refused.status !== 'refused') return;
@@ -274,6 +275,7 @@ describe('(e) suppression and refusal are silent to a runner who is not the rece
       const entry = log.find((e) => e.id === id);
       expect(entry, id).toBeDefined();
       expect(entry).not.toHaveProperty('rowCount');
+      expect(entry).not.toHaveProperty('durationMs');
       expect(entry?.tableStats ?? {}).not.toHaveProperty('impressions');
       // Only the brand's own tables' figures may appear.
       expect(Object.keys(entry?.tableStats ?? {}).filter((t) => t !== 'customers' && t !== 'conversions')).toEqual([]);

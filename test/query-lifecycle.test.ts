@@ -78,4 +78,11 @@ describe('protected query lifecycle', () => {
     const platformView = await queryLogs(workspace.db, 'c', 'platform');
     expect(platformView.filter((l) => l.receiver === 'platform' && l.status === 'succeeded').every((l) => l.rowCount !== undefined)).toBe(true);
   });
+
+  it('refuses an oversize query text before parsing it', async () => {
+    const huge = `${OVERLAP} WHERE ${Array.from({ length: 40_000 }, () => "i.device_type = 'mobile'").join(' OR ')}`;
+    expect(huge.length).toBeGreaterThan(1_000_000);
+    const outcome = await runQuery(workspace, 'c', 'brand', huge);
+    expect(outcome).toMatchObject({ status: 'refused', error: { code: 'query-too-large' } });
+  });
 });

@@ -60,7 +60,7 @@ function view(row: QueryRow, viewer: string): QueryLogEntry {
     status: row.status,
     ...(row.error_json ? { error: JSON.parse(row.error_json) as Diagnostic } : {}),
     ...(seesFigures && row.row_count !== null ? { rowCount: row.row_count } : {}),
-    ...((seesFigures || row.runner === viewer) && row.duration_ms !== null ? { durationMs: row.duration_ms } : {}),
+    ...(seesFigures && row.duration_ms !== null ? { durationMs: row.duration_ms } : {}),
     ...(Object.keys(ownStats).length > 0 ? { tableStats: ownStats } : {}),
   };
 }

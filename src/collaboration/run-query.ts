@@ -48,8 +48,12 @@ export type QueryOutcome =
         readonly rowCount: number;
         readonly location: string;
       };
-      readonly durationMs: number;
+      /** Absent when the runner is not the receiver. */
+      readonly durationMs?: number;
     };
+
+/** Longer texts are refused before parsing: the parser's memory grows with them. */
+export const MAX_QUERY_CHARACTERS = 1_000_000;
 
 /** The verdict on a query text, without running it. */
 interface Verdict {
@@ -105,6 +109,18 @@ async function judge(
   sqlText: string,
 ): Promise<Verdict> {
   const associations = await listAssociations(workspace.db, collaborationId);
+  if (sqlText.length > MAX_QUERY_CHARACTERS) {
+    return {
+      associations,
+      tables: [],
+      error: {
+        code: 'query-too-large',
+        rule: 'sql',
+        message: `the query is longer than ${MAX_QUERY_CHARACTERS} characters`,
+        hint: 'shorten long IN lists or OR chains, e.g. with a dimension the owner can group by',
+      },
+    };
+  }
   const tree = await (await workspace.parser()).serialize(sqlText);
   const converted = convertParsed(tree, sqlText);
   if (!converted.ok) return { associations, tables: [], error: converted.error };
@@ -241,7 +257,8 @@ async function execute(
       throw e;
     }
     crashPoint('query:committed');
-    if (receiver !== runner) return { id, status: 'succeeded', durationMs };
+    // A runner that is not the receiver learns only the status (shared/RULES.md).
+    if (receiver !== runner) return { id, status: 'succeeded' };
     const location = (await store.stage(key))?.path ?? key;
     return {
       id,

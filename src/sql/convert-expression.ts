@@ -59,9 +59,9 @@ export function convertExpr(node: JsonObject, ctx: ConvertContext): Expr {
       expectOnly(node, ['children'], 'AND/OR');
       const op = str(node, 'type') === 'CONJUNCTION_AND' ? 'AND' : str(node, 'type') === 'CONJUNCTION_OR' ? 'OR' : undefined;
       if (op === undefined) throw unsupported(str(node, 'type'), pos);
-      const [first, ...rest] = convertExprList(node['children'], ctx);
-      if (first === undefined) throw unsupported('an empty AND/OR', pos);
-      return rest.reduce<Expr>((left, right) => ({ kind: 'binary', op, left, right, pos }), first);
+      const terms = convertExprList(node['children'], ctx);
+      if (terms.length === 0) throw unsupported('an empty AND/OR', pos);
+      return balancedChain(op, terms, pos);
     }
     case 'OPERATOR':
       return convertOperator(node, ctx);
@@ -215,4 +215,21 @@ function convertSubquery(node: JsonObject, ctx: ConvertContext): Expr {
     default:
       throw unsupported(`a ${str(node, 'subquery_type')} subquery`, pos);
   }
+}
+
+/**
+ * DuckDB hands a chain `a OR b OR c ...` over as one flat list. A left-deep tree of
+ * thousands of terms would overflow every recursive walker's stack; AND and OR are
+ * associative, so a balanced tree means the same and stays log2(n) deep.
+ */
+function balancedChain(op: 'AND' | 'OR', terms: readonly Expr[], pos: number | undefined): Expr {
+  if (terms.length === 1) return terms[0] as Expr;
+  const middle = Math.floor(terms.length / 2);
+  return {
+    kind: 'binary',
+    op,
+    left: balancedChain(op, terms.slice(0, middle), pos),
+    right: balancedChain(op, terms.slice(middle), pos),
+    pos,
+  };
 }

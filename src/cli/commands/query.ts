@@ -40,7 +40,7 @@ export function printOutcome(outcome: QueryOutcome, format: OutputFormat): void 
       }
       process.stdout.write(toTable(names, d.rows.slice(0, 50)));
       const more = d.rowCount > 50 ? ` (first 50 shown)` : '';
-      process.stdout.write(`${d.rowCount} row(s)${more} in ${outcome.durationMs} ms; stored at ${d.location}\n`);
+      process.stdout.write(`${d.rowCount} row(s)${more} in ${outcome.durationMs ?? '?'} ms; stored at ${d.location}\n`);
     }
   }
 }
