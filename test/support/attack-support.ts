@@ -7,14 +7,9 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { associate } from '../../src/collaboration/associations.ts';
-import { acceptCollaboration, createCollaboration } from '../../src/collaboration/collaborations.ts';
-import { createDataset } from '../../src/collaboration/datasets.ts';
-import { createMember } from '../../src/collaboration/members.ts';
-import { createTable } from '../../src/collaboration/tables.ts';
 import type { QueryOutcome } from '../../src/collaboration/run-query.ts';
-import { Workspace } from '../../src/collaboration/workspace.ts';
-import { DEFAULT_RULES } from './media-fixture.ts';
+import type { Workspace } from '../../src/collaboration/workspace.ts';
+import { filesWorkspace as fixtureFromFiles, type FixtureRules, type FixtureTables } from './media-fixture.ts';
 
 type Cell = string | number | boolean | null;
 
@@ -58,40 +53,15 @@ export function sortRows(rows: Cell[][]): Cell[][] {
   return [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
 
-export interface FileTables {
-  readonly customers: string;
-  readonly conversions: string;
-  readonly impressions: string;
-}
+export type FileTables = FixtureTables;
 
 /** Same shape as mediaWorkspace (brand: customers, conversions; platform: impressions), from file paths. */
 export async function filesWorkspace(
   files: FileTables,
-  rules: { customers?: unknown; conversions?: unknown; impressions?: unknown } = {},
+  rules: FixtureRules = {},
 ): Promise<{ workspace: Workspace; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'cr-attack-'));
-  const workspace = await Workspace.open(join(dir, 'home'), { threads: 1, memoryLimit: '1GB' });
-  for (const member of ['brand', 'platform']) await createMember(workspace.db, member);
-  const owner = { customers: 'brand', conversions: 'brand', impressions: 'platform' } as const;
-  for (const name of ['customers', 'conversions', 'impressions'] as const) {
-    await createDataset(workspace, owner[name], name, [files[name]]);
-    await createTable(workspace.db, owner[name], name, name, undefined, rules[name] ?? DEFAULT_RULES[name]);
-  }
-  await createCollaboration(
-    workspace.db,
-    'brand',
-    'c',
-    [
-      { member: 'brand', query: true, receive: true },
-      { member: 'platform', query: false, receive: true },
-    ],
-    true,
-  );
-  await acceptCollaboration(workspace.db, 'platform', 'c');
-  for (const name of ['customers', 'conversions', 'impressions'] as const) {
-    await associate(workspace.db, 'c', owner[name], name, name, undefined);
-  }
-  return { workspace, dir };
+  return { workspace: await fixtureFromFiles(files, rules, dir), dir };
 }
 
 /** Writes `selectSql` (plain DuckDB, no tables) to a Parquet file and returns its path. */

@@ -58,22 +58,29 @@ export const DEFAULT_RULES = {
  */
 export async function mediaWorkspace(
   data: FixtureTables,
-  rules: { customers?: unknown; conversions?: unknown; impressions?: unknown } = {},
+  rules: FixtureRules = {},
 ): Promise<{ workspace: Workspace; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'cr-fixture-'));
-  const workspace = await Workspace.open(join(dir, 'home'), { threads: 1, memoryLimit: '1GB' });
-  for (const member of ['brand', 'platform']) await createMember(workspace.db, member);
-  const files: Record<keyof FixtureTables, string> = {
+  const files: FixtureTables = {
     customers: join(dir, 'customers.csv'),
     conversions: join(dir, 'conversions.csv'),
     impressions: join(dir, 'impressions.csv'),
   };
-  for (const [name, path] of Object.entries(files)) writeFileSync(path, data[name as keyof FixtureTables]);
+  for (const name of TABLES) writeFileSync(files[name], data[name]);
+  return { workspace: await filesWorkspace(files, rules, dir), dir };
+}
+
+export type FixtureRules = { customers?: unknown; conversions?: unknown; impressions?: unknown };
+const TABLES = ['customers', 'conversions', 'impressions'] as const;
+
+/** The same collaboration from data files of any format (paths in `files`). */
+export async function filesWorkspace(files: FixtureTables, rules: FixtureRules, dir: string): Promise<Workspace> {
+  const workspace = await Workspace.open(join(dir, 'home'), { threads: 1, memoryLimit: '1GB' });
+  for (const member of ['brand', 'platform']) await createMember(workspace.db, member);
   const owner = { customers: 'brand', conversions: 'brand', impressions: 'platform' } as const;
-  for (const name of ['customers', 'conversions', 'impressions'] as const) {
+  for (const name of TABLES) {
     await createDataset(workspace, owner[name], name, [files[name]]);
-    const rule = rules[name] ?? DEFAULT_RULES[name];
-    await createTable(workspace.db, owner[name], name, name, undefined, rule);
+    await createTable(workspace.db, owner[name], name, name, undefined, rules[name] ?? DEFAULT_RULES[name]);
   }
   await createCollaboration(
     workspace.db,
@@ -86,8 +93,6 @@ export async function mediaWorkspace(
     true,
   );
   await acceptCollaboration(workspace.db, 'platform', 'c');
-  for (const name of ['customers', 'conversions', 'impressions'] as const) {
-    await associate(workspace.db, 'c', owner[name], name, name, undefined);
-  }
-  return { workspace, dir };
+  for (const name of TABLES) await associate(workspace.db, 'c', owner[name], name, name, undefined);
+  return workspace;
 }

@@ -1,3 +1,4 @@
+import type { ColumnRef } from '../../sql/ast.ts';
 import type { ResolvedAlias } from '../validated-query.ts';
 
 /** One output constraint bound to one table occurrence (a self-join yields one per alias). */
@@ -6,6 +7,11 @@ export interface AliasConstraint {
   readonly table: string;
   readonly columnName: string;
   readonly minimum: number;
+  /**
+   * The column whose distinct count is checked: `alias.columnName`, or a column equal
+   * to it on every row that reaches the output (join-rewrite.ts).
+   */
+  readonly column: ColumnRef;
 }
 
 /**
@@ -19,7 +25,10 @@ export function aliasConstraints(aliases: readonly ResolvedAlias[]): AliasConstr
     const rule = a.table.rule;
     if (rule === undefined || rule.kind === 'list') continue;
     for (const c of rule.outputConstraints) {
-      out.push({ alias: a.alias, table: a.table.sqlName, columnName: c.columnName, minimum: c.minimum });
+      out.push({
+        alias: a.alias, table: a.table.sqlName, columnName: c.columnName, minimum: c.minimum,
+        column: { kind: 'column', table: a.alias, name: c.columnName },
+      });
     }
   }
   return out;
