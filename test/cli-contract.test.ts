@@ -218,4 +218,17 @@ describe('cleanroom CLI contract', () => {
     const after = json<{ id: string }[]>(cli('results', 'list', '--as', 'brand', '--format', 'json'));
     expect(after.map((r) => r.id)).not.toContain(first);
   });
+
+  it('generates synthetic media data for a brand and N platforms', () => {
+    const out = json<{ files: { role: string; table: string; rows: number }[] }>(
+      cli('generate', '--out', join(dir, 'gen'), '--scale', '3000', '--platforms', '2', '--seed', '5', '--format', 'json'),
+    );
+    const tables = out.files.map((f) => `${f.role}/${f.table}`);
+    for (const t of ['brand/customers', 'brand/conversions', 'platform1/impressions', 'platform2/impressions', 'platform1/campaign_audience']) {
+      expect(tables).toContain(t);
+    }
+    const impressions = out.files.filter((f) => f.table === 'impressions').reduce((n, f) => n + f.rows, 0);
+    expect(impressions).toBe(3000);
+    expect(cli('generate', '--out', join(dir, 'gen'), '--scale', 'lots').code).toBe(2);
+  });
 });

@@ -33,6 +33,7 @@ import { selectOf, type PlannedQuery } from './planned-query.ts';
 import { resolveOutputAliases } from './resolve-output-aliases.ts';
 import { ROW_ID_COLUMN } from './row-id.ts';
 import { suppressionStats } from './suppression-stats.ts';
+import { ColumnClasses, columnKey, semiJoinRewrite } from './join-rewrite.ts';
 
 const J = '__cr_j';
 const M = '__cr_m';
@@ -53,24 +54,67 @@ export function planAggregation(v: ValidatedQuery): PlannedQuery {
   const typeOf = columnTypes(v.aliases);
   // Aliases resolve against the items as written; every expression is then made safe.
   const safe = (e: Expr): Expr => safeAggregates(e, typeOf);
-  const s: Select = { ...written, items: written.items.map((it) => ({ ...it, expr: safe(it.expr) })) };
   const keys = new Map<string, Expr>();
-  for (const g of s.groupBy) {
+  for (const g of written.groupBy) {
     const r = resolve(g);
     if (!keys.has(exprKey(r))) keys.set(exprKey(r), r);
   }
+  let items = written.items.map((it) => safe(it.expr));
+  let groupKeys = [...keys.values()];
+  let having = written.having === undefined ? undefined : safe(resolve(written.having));
+  let orderExprs = written.orderBy.map((o) => safe(resolve(o.expr)));
+  let constraints = aliasConstraints(v.aliases);
+  let from = written.from;
+  let where = written.where;
+  let tableCount = v.aliases.length;
+  if (from !== undefined && v.aliases.length > 1) {
+    // Semi-joins for aliases that only filter (join-rewrite.ts): same rows, less work.
+    const exprs = [...items, ...groupKeys, ...opt(having), ...orderExprs];
+    const r = semiJoinRewrite({
+      from, where, exprs, constraints: constraints.map((c) => ({ alias: c.alias, column: c.column })),
+      tables: new Map(v.aliases.map((a) => [a.alias, a.table.sqlName])),
+    }, typeOf);
+    let at = 0;
+    const next = (n: number): Expr[] => {
+      const part = r.exprs.slice(at, at + n);
+      at += n;
+      return part;
+    };
+    items = next(items.length);
+    groupKeys = next(groupKeys.length);
+    having = having === undefined ? undefined : next(1)[0];
+    orderExprs = next(orderExprs.length);
+    constraints = constraints.map((c, m) => ({ ...c, column: r.constraints[m]?.column ?? c.column }));
+    from = r.from;
+    where = r.where;
+    tableCount -= r.removed.length;
+  }
+  // One distinct count per class of equated columns (join-rewrite.ts).
+  const classes = new ColumnClasses(from, typeOf);
+  const canon = (e: Expr): Expr => classes.canonicalizeDistinctCounts(e);
+  items = items.map(canon);
+  having = having === undefined ? undefined : canon(having);
+  orderExprs = orderExprs.map(canon);
+  constraints = constraints.map((c) => ({ ...c, column: classes.canonical(c.column) }));
+  const { where: _written, from: _from, ...rest } = written;
+  const s: Select = {
+    ...rest,
+    items: written.items.map((it, i) => ({ ...it, expr: items[i] ?? it.expr })),
+    ...(from === undefined ? {} : { from }),
+    ...(where === undefined ? {} : { where }),
+  };
   const shape: Shape = {
     s,
     names: outputNames(written.items),
-    groupKeys: [...keys.values()],
-    having: s.having === undefined ? undefined : safe(resolve(s.having)),
-    orderBy: s.orderBy.map((o) => ({ ...o, expr: safe(resolve(o.expr)) })),
-    constraints: aliasConstraints(v.aliases),
+    groupKeys,
+    having,
+    orderBy: written.orderBy.map((o, i) => ({ ...o, expr: orderExprs[i] ?? o.expr })),
+    constraints,
   };
   // Also for a single table: refuses (as an internal error) aggregates no rule grants.
   const slots = aggregateSlots([...s.items.map((it) => it.expr), ...opt(shape.having), ...shape.orderBy.map((o) => o.expr)]);
   const stats = suppressionStats(s, shape.groupKeys, shape.constraints);
-  const planned = v.aliases.length === 1 ? planSingleTable(shape) : planJoin(shape, slots);
+  const planned = tableCount === 1 ? planSingleTable(shape) : planJoin(shape, slots);
   return stats === undefined ? planned : { ...planned, suppressionStats: stats };
 }
 
@@ -78,9 +122,23 @@ function constraintCheck(count: Expr, c: AliasConstraint): Expr {
   return bin('>=', count, int(c.minimum));
 }
 
+/**
+ * The constraints as checks, one per distinct counted column (the largest minimum of
+ * the constraints on it): equal counts are computed once.
+ */
+function constraintChecks(constraints: readonly AliasConstraint[], count: (c: AliasConstraint) => Expr): Expr[] {
+  const byColumn = new Map<string, AliasConstraint>();
+  for (const c of constraints) {
+    const k = columnKey(c.column);
+    const seen = byColumn.get(k);
+    if (seen === undefined || c.minimum > seen.minimum) byColumn.set(k, c);
+  }
+  return [...byColumn.values()].map((c) => constraintCheck(count(c), c));
+}
+
 function planSingleTable(shape: Shape): PlannedQuery {
   const { s, names, constraints } = shape;
-  const checks = constraints.map((c) => constraintCheck(fn('count', [col(c.alias, c.columnName)], true), c));
+  const checks = constraintChecks(constraints, (c) => fn('count', [c.column], true));
   const body = select({
     items: s.items.map((item, i) => ({ expr: item.expr, alias: names[i] ?? '' })),
     ...(s.from === undefined ? {} : { from: s.from }),
