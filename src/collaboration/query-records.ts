@@ -37,6 +37,8 @@ export async function insertQuery(
       table_stats_json: null,
       internal_error: null,
       worker_pid: process.pid,
+      template_id: null,
+      parameters_json: null,
       submitted_at: nowIso(),
       started_at: null,
       finished_at: null,

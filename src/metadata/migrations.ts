@@ -128,4 +128,23 @@ export const migrations: Record<string, Migration> = {
       await sql`SELECT 1`.execute(db);
     },
   },
+  '0002_templates': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('templates')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('collaboration_id', 'integer', (c) => c.notNull().references('collaborations.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('sql_text', 'text', (c) => c.notNull())
+        .addColumn('parameters_json', 'text', (c) => c.notNull())
+        .addColumn('tables_json', 'text', (c) => c.notNull())
+        .addColumn('creator', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('templates_name', ['collaboration_id', 'name'])
+        .execute();
+      await db.schema.alterTable('queries').addColumn('template_id', 'text').execute();
+      await db.schema.alterTable('queries').addColumn('parameters_json', 'text').execute();
+    },
+  },
 };

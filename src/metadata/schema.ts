@@ -97,6 +97,9 @@ export interface QueriesTable {
   internal_error: string | null;
   /** Process that runs the query; a dead one means the query was interrupted. */
   worker_pid: number | null;
+  /** The analysis template run, if any, and its parameter values (JSON). */
+  template_id: string | null;
+  parameters_json: string | null;
   submitted_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -111,6 +114,23 @@ export interface ResultsTable {
   columns_json: string;
   row_count: number;
   bytes: number;
+  created_at: string;
+}
+
+/**
+ * An analysis template: immutable. Its id is a hash of the collaboration, the SQL, the
+ * parameter declarations and the associations it reads, so any change is a new template.
+ */
+export interface TemplatesTable {
+  id: string;
+  collaboration_id: number;
+  name: string;
+  description: string;
+  sql_text: string;
+  parameters_json: string;
+  /** Association names the template reads (JSON array). */
+  tables_json: string;
+  creator: string;
   created_at: string;
 }
 
@@ -135,4 +155,5 @@ export interface Database {
   queries: QueriesTable;
   results: ResultsTable;
   events: EventsTable;
+  templates: TemplatesTable;
 }

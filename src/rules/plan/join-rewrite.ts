@@ -179,9 +179,11 @@ export function semiJoinRewrite(parts: JoinParts, typeOf: ColumnTypeOf): SemiJoi
   for (;;) {
     const aliases = aliasesIn(current.from);
     if (aliases.length < 2) break;
-    // Later aliases first: the query's first table (usually the one analysed) is kept.
+    // Earlier aliases first: when either side could go (only a distinct count of the
+    // key is selected), the last table is kept. Without row counts this is a guess;
+    // on the bench's overlap query keeping the smaller, later table was ~20% faster.
     let step: { next: typeof current; semis: Semi[]; alias: string } | undefined;
-    for (const a of [...aliases].reverse()) {
+    for (const a of aliases) {
       step = tryRemove(a, current, semis, typeOf);
       if (step !== undefined) break;
     }

@@ -156,14 +156,27 @@ function planJoin(shape: Shape, slots: readonly AggregateSlot[]): PlannedQuery {
   const g = groupKeys.map((_, i) => `__cr_g${i}`);
   const slotIndex = new Map(slots.map((slot, k) => [slot.key, k]));
   const perAlias = [...new Set(slots.filter((x) => !x.rowOnce).map((x) => aliasOf(x)))];
-  const argName = (k: number): string => `__cr_a${k}`;
   const valName = (k: number): string => `__cr_v${k}`;
+
+  // Each distinct value is projected once: aggregate arguments and constraint columns
+  // that are the same expression (after join-rewrite.ts) share one column of __cr_j.
+  const projected = new Map<string, { expr: Expr; alias: string }>();
+  const project = (expr: Expr, prefix: string): string => {
+    const k = exprKey(expr);
+    const seen = projected.get(k);
+    if (seen !== undefined) return seen.alias;
+    const alias = `${prefix}${projected.size}`;
+    projected.set(k, { expr, alias });
+    return alias;
+  };
+  const argNames = slots.map((slot) => project(argOf(slot), '__cr_a'));
+  const argName = (k: number): string => argNames[k] ?? '';
+  const constraintCol = new Map(constraints.map((c) => [columnKey(c.column), project(c.column, '__cr_c')]));
 
   const jItems: SelectItem[] = [
     ...groupKeys.map((expr, i) => ({ expr, alias: g[i] ?? '' })),
     ...perAlias.map((alias, n) => ({ expr: col(alias, ROW_ID_COLUMN), alias: `__cr_r${n}` })),
-    ...slots.map((slot, k) => ({ expr: argOf(slot), alias: argName(k) })),
-    ...constraints.map((c, m) => ({ expr: col(c.alias, c.columnName), alias: `__cr_c${m}` })),
+    ...[...projected.values()],
   ];
   const ctes = [cte(J, select({ items: jItems, from: s.from, ...optional('where', s.where) }))];
   const gItems = (from: string): SelectItem[] => g.map((name) => ({ expr: col(from, name), alias: name }));
@@ -178,7 +191,7 @@ function planJoin(shape: Shape, slots: readonly AggregateSlot[]): PlannedQuery {
     ctes.push(cte(d, select({
       distinct: true,
       items: [...gItems(J), { expr: col(J, `__cr_r${n}`), alias: `__cr_r${n}` },
-        ...mine.map(({ k }) => ({ expr: col(J, argName(k)), alias: argName(k) }))],
+        ...[...new Set(mine.map(({ k }) => argName(k)))].map((name) => ({ expr: col(J, name), alias: name }))],
       from: table(J),
     })));
     ctes.push(cte(t, select({
@@ -196,7 +209,7 @@ function planJoin(shape: Shape, slots: readonly AggregateSlot[]): PlannedQuery {
     items: nonEmpty([...gItems(J), ...rowOnce.map(({ slot, k }) => ({ expr: reaggregate(slot, col(J, argName(k))), alias: valName(k) }))]),
     from: table(J),
     groupBy: gRefs(J),
-    ...optional('having', andAll(constraints.map((c, m) => constraintCheck(fn('count', [col(J, `__cr_c${m}`)], true), c)))),
+    ...optional('having', andAll(constraintChecks(constraints, (c) => fn('count', [col(J, constraintCol.get(columnKey(c.column)) ?? '')], true)))),
   })));
 
   let from = table(M);

@@ -22,7 +22,7 @@ export function suppressionStats(
 ): SuppressionStats | undefined {
   if (constraints.length === 0 || s.from === undefined) return undefined;
   const groups = select({
-    items: constraints.map((c, m) => ({ expr: fn('count', [col(c.alias, c.columnName)], true), alias: `__cr_n${m}` })),
+    items: constraints.map((c, m) => ({ expr: fn('count', [c.column], true), alias: `__cr_n${m}` })),
     from: s.from,
     ...(s.where === undefined ? {} : { where: s.where }),
     groupBy: groupKeys,
