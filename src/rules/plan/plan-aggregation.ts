@@ -155,7 +155,13 @@ function planJoin(shape: Shape, slots: readonly AggregateSlot[]): PlannedQuery {
   if (s.from === undefined) throw new Error('Internal error: aggregation query without FROM');
   const g = groupKeys.map((_, i) => `__cr_g${i}`);
   const slotIndex = new Map(slots.map((slot, k) => [slot.key, k]));
-  const perAlias = [...new Set(slots.filter((x) => !x.rowOnce).map((x) => aliasOf(x)))];
+  // COUNT(x) is row-once as count(DISTINCT CASE WHEN x IS NOT NULL THEN row id END), in
+  // the main aggregate; SUM and AVG need the alias's distinct rows (a dedupe stage).
+  // On the bench's joins the former was ~20% faster than a stage.
+  const inMain = (slot: AggregateSlot): boolean => slot.rowOnce || isRowCount(slot);
+  const rowIdAliases = [...new Set(slots.filter((x) => !x.rowOnce).map((x) => aliasOf(x)))];
+  const rowIdName = (alias: string): string => `__cr_r${rowIdAliases.indexOf(alias)}`;
+  const perAlias = [...new Set(slots.filter((x) => !inMain(x)).map((x) => aliasOf(x)))];
   const valName = (k: number): string => `__cr_v${k}`;
 
   // Each distinct value is projected once: aggregate arguments and constraint columns
@@ -175,7 +181,7 @@ function planJoin(shape: Shape, slots: readonly AggregateSlot[]): PlannedQuery {
 
   const jItems: SelectItem[] = [
     ...groupKeys.map((expr, i) => ({ expr, alias: g[i] ?? '' })),
-    ...perAlias.map((alias, n) => ({ expr: col(alias, ROW_ID_COLUMN), alias: `__cr_r${n}` })),
+    ...rowIdAliases.map((alias) => ({ expr: col(alias, ROW_ID_COLUMN), alias: rowIdName(alias) })),
     ...[...projected.values()],
   ];
   const ctes = [cte(J, select({ items: jItems, from: s.from, ...optional('where', s.where) }))];
@@ -185,12 +191,12 @@ function planJoin(shape: Shape, slots: readonly AggregateSlot[]): PlannedQuery {
   // Per alias: its distinct rows per group, then the row-sensitive aggregates over them.
   const cteOfSlot = new Map<number, string>();
   perAlias.forEach((alias, n) => {
-    const mine = slots.map((slot, k) => ({ slot, k })).filter(({ slot }) => !slot.rowOnce && slot.alias === alias);
+    const mine = slots.map((slot, k) => ({ slot, k })).filter(({ slot }) => !inMain(slot) && slot.alias === alias);
     const d = `__cr_d${n}`;
     const t = `__cr_t${n}`;
     ctes.push(cte(d, select({
       distinct: true,
-      items: [...gItems(J), { expr: col(J, `__cr_r${n}`), alias: `__cr_r${n}` },
+      items: [...gItems(J), { expr: col(J, rowIdName(alias)), alias: rowIdName(alias) },
         ...[...new Set(mine.map(({ k }) => argName(k)))].map((name) => ({ expr: col(J, name), alias: name }))],
       from: table(J),
     })));
@@ -203,10 +209,17 @@ function planJoin(shape: Shape, slots: readonly AggregateSlot[]): PlannedQuery {
   });
 
   // Main: the group set, row-once aggregates, and the output constraints.
-  const rowOnce = slots.map((slot, k) => ({ slot, k })).filter(({ slot }) => slot.rowOnce);
-  for (const { k } of rowOnce) cteOfSlot.set(k, M);
+  const main = slots.map((slot, k) => ({ slot, k })).filter(({ slot }) => inMain(slot));
+  for (const { k } of main) cteOfSlot.set(k, M);
+  const mainAggregate = (slot: AggregateSlot, k: number): Expr => {
+    if (slot.rowOnce) return reaggregate(slot, col(J, argName(k)));
+    const counted: Expr = { kind: 'case', whens: [{
+      when: { kind: 'is-null', operand: col(J, argName(k)), negated: true }, then: col(J, rowIdName(aliasOf(slot))),
+    }] };
+    return fn('count', [counted], true);
+  };
   ctes.push(cte(M, select({
-    items: nonEmpty([...gItems(J), ...rowOnce.map(({ slot, k }) => ({ expr: reaggregate(slot, col(J, argName(k))), alias: valName(k) }))]),
+    items: nonEmpty([...gItems(J), ...main.map(({ slot, k }) => ({ expr: mainAggregate(slot, k), alias: valName(k) }))]),
     from: table(J),
     groupBy: gRefs(J),
     ...optional('having', andAll(constraintChecks(constraints, (c) => fn('count', [col(J, constraintCol.get(columnKey(c.column)) ?? '')], true)))),
@@ -236,6 +249,11 @@ function planJoin(shape: Shape, slots: readonly AggregateSlot[]): PlannedQuery {
     orderBy: shape.orderBy.map((o) => ({ ...o, expr: final(o.expr) })),
   });
   return { query: query(body, ctes), outputColumns: names };
+}
+
+/** COUNT(x), not DISTINCT, not COUNT(*). */
+function isRowCount(slot: AggregateSlot): boolean {
+  return !slot.rowOnce && slot.call.name === 'count' && slot.call.star !== true && slot.call.args.length === 1;
 }
 
 function aliasOf(slot: AggregateSlot): string {
