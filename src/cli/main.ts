@@ -8,6 +8,7 @@ import { registerMemberCommands } from './commands/member.ts';
 import { registerQueryCommands } from './commands/query.ts';
 import { registerResultsCommands } from './commands/results.ts';
 import { registerTableCommands } from './commands/table.ts';
+import { registerTemplateCommands } from './commands/template.ts';
 import { formatDiagnostic } from './diagnostics.ts';
 import { UsageError } from './output.ts';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerDatasetCommands(program);
   registerTableCommands(program);
   registerCollaborationCommands(program);
+  registerTemplateCommands(program);
   registerQueryCommands(program);
   registerResultsCommands(program);
   registerGenerateCommand(program);
