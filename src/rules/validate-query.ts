@@ -2,13 +2,20 @@ import type { Query, Select } from '../sql/ast.ts';
 import { catchRefusal } from '../sql/diagnostic.ts';
 import type { Result } from '../sql/diagnostic.ts';
 import type { QueryContext, QueryTable, RuleKind } from './rule-types.ts';
-import type { ValidatedQuery } from './validated-query.ts';
+import type { AnyValidatedQuery, ValidatedQuery } from './validated-query.ts';
 import { normalizeSelect } from './normalize-select.ts';
 import { Refuser } from './refuser.ts';
 import { collectTableRefs, findTable, resolveFrom, unknownTable } from './resolve-tables.ts';
 import { Scope } from './scope.ts';
 import { refuseAggregationShape, validateAggregation } from './validate-aggregation.ts';
+import { validateCustom } from './validate-custom.ts';
 import { refuseListShape, validateList } from './validate-list.ts';
+
+/** How a query over custom-rule tables runs: as an approved template, or ad hoc. */
+export interface QueryInvocation {
+  /** The approved template's id; undefined for ad-hoc SQL (allowed analysis providers only). */
+  readonly templateId?: string;
+}
 
 /**
  * Checks a converted query against the rules of every table it references and returns
@@ -21,11 +28,18 @@ import { refuseListShape, validateList } from './validate-list.ts';
  * validateQuery(convertParsed(tree, sql).value, ctx, sql)
  * // => { ok: true, value: { kind: 'aggregation', query, aliases: [{ alias: 'i', table }], runner } }
  * // or { ok: false, error: { code: 'join-column-in-output', rule: 'aggregation', table: 'impressions', ... } }
+ *
+ * Custom-rule tables are validated only when the caller passes `invocation` (whether
+ * the query runs as a template or ad hoc); the result is then a ValidatedCustomQuery
+ * (validate-custom.ts). Without it they are refused, as before templates existed.
  */
-export function validateQuery(query: Query, ctx: QueryContext, sqlText: string): Result<ValidatedQuery> {
-  return catchRefusal(() => {
+export function validateQuery(query: Query, ctx: QueryContext, sqlText: string): Result<ValidatedQuery>;
+export function validateQuery(query: Query, ctx: QueryContext, sqlText: string, invocation: QueryInvocation): Result<AnyValidatedQuery>;
+export function validateQuery(query: Query, ctx: QueryContext, sqlText: string, invocation?: QueryInvocation): Result<AnyValidatedQuery> {
+  return catchRefusal((): AnyValidatedQuery => {
     const sql = new Refuser(sqlText, 'sql');
     const kind = ruleKindOf(query, ctx, sql);
+    if (kind === 'custom' && invocation !== undefined) return validateCustom(query, ctx, sqlText, invocation.templateId);
     if (kind === 'custom') {
       return sql.fail('rule-not-supported', 'queries on tables with a custom rule run through analysis templates, which are not available yet', undefined, {
         hint: 'query tables with aggregation or list rules',

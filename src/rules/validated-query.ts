@@ -1,4 +1,4 @@
-import type { Query } from '../sql/ast.ts';
+import type { ColumnRef, Query } from '../sql/ast.ts';
 import type { QueryTable } from './rule-types.ts';
 
 /** One table occurrence in a query: `FROM impressions AS i` gives alias `i`. */
@@ -22,3 +22,40 @@ export interface ValidatedQuery {
   readonly aliases: readonly ResolvedAlias[];
   readonly runner: string;
 }
+
+/**
+ * An output constraint of a custom-rule table, located in the outermost query: the
+ * planner adds `HAVING count(DISTINCT expr) >= minimum` (see custom-constraints.ts).
+ */
+export interface CustomOutputConstraint {
+  /** Association name of the constrained table. */
+  readonly table: string;
+  readonly column: string;
+  readonly minimum: number;
+  /** The constrained column as a relation of the outermost FROM exposes it (`b.uid`). */
+  readonly expr: ColumnRef;
+}
+
+/**
+ * A query over custom-rule tables that passed validation (validate-custom.ts). The
+ * query is returned as written (names are not qualified): custom SQL runs as it is,
+ * with the constraints below added by the planner.
+ */
+export interface ValidatedCustomQuery {
+  readonly kind: 'custom';
+  readonly query: Query;
+  /**
+   * Every base-table occurrence anywhere in the statement (CTEs and subqueries too),
+   * in text order; aliases may repeat across nested scopes.
+   */
+  readonly aliases: readonly ResolvedAlias[];
+  readonly runner: string;
+  /** The approved template the query runs as; undefined for ad-hoc SQL. */
+  readonly templateId?: string;
+  /** Output column names (undefined for an unnamed expression). */
+  readonly outputColumns: readonly (string | undefined)[];
+  readonly outputConstraints: readonly CustomOutputConstraint[];
+}
+
+/** What validateQuery returns when the caller says how the query runs. */
+export type AnyValidatedQuery = ValidatedQuery | ValidatedCustomQuery;
