@@ -198,9 +198,17 @@ async function execute(
     }
     const format = options.format ?? 'parquet';
     const outputFile = join(workDir, format === 'csv' ? 'delivery.csv' : 'delivery.parquet');
+    const stagedPlan = planned.staged;
     const outcome = await workspace.engine.runProtected({
       tables: sources,
-      sql: printQuery(planned.query, duckdbDialect),
+      // The staged form returns the same rows as planned.query, plus owner-only counts.
+      ...(stagedPlan === undefined
+        ? { sql: printQuery(planned.query, duckdbDialect) }
+        : {
+            sql: printQuery(stagedPlan.deliver, duckdbDialect),
+            stage: { table: stagedPlan.table, sql: printQuery(stagedPlan.stage, duckdbDialect) },
+            ...(stagedPlan.stats === undefined ? {} : { statsSql: printQuery(stagedPlan.stats.query, duckdbDialect) }),
+          }),
       ...(planned.listSizeCheck ? { deliverIfSql: printQuery(planned.listSizeCheck, duckdbDialect) } : {}),
       outputFile,
       format,
@@ -220,6 +228,7 @@ async function execute(
       await markRefused(db, id, error, verdict.tables);
       return { id, status: 'refused', error };
     }
+    recordSuppressed(stats, verdict.tables, planned, outcome.stats, runner);
     const resultId = randomUUID();
     const key = unwrapKey(resultKey(receiver, resultId, format));
     const info = await store.putFile(key, outputFile);
@@ -281,6 +290,35 @@ async function execute(
   } finally {
     for (const object of staged) await object.release();
     rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Groups removed by each table's output constraints (summed over the aliases of a
+ * self-join), into that table's owner-only stats (query-logs.ts shows a table's stats
+ * to its owner only). Never for a table the runner owns: no count of dropped rows may
+ * reach the runner (RULES.md).
+ */
+function recordSuppressed(
+  stats: Record<string, TableStats>,
+  tables: readonly QueryTableRecord[],
+  planned: PlannedQuery,
+  counts: Readonly<Record<string, number>> | undefined,
+  runner: string,
+): void {
+  const columns = planned.staged?.stats?.columns;
+  if (columns === undefined || counts === undefined) return;
+  const removed = new Map<string, number>();
+  for (const { table, column } of columns) {
+    const n = counts[column];
+    if (n === undefined) throw new Error(`Internal error: suppression count ${column} missing`);
+    removed.set(table, (removed.get(table) ?? 0) + n);
+  }
+  for (const record of tables) {
+    const n = removed.get(record.sqlName);
+    const current = stats[record.sqlName];
+    if (n === undefined || current === undefined || record.owner === runner) continue;
+    stats[record.sqlName] = { ...current, rowsSuppressed: n };
   }
 }
 

@@ -56,6 +56,10 @@ export class DuckDbEngine implements Engine {
       if (request.deliverIfSql !== undefined && !(await gateOpen(connection, request.deliverIfSql))) {
         return { delivered: false };
       }
+      if (request.stage !== undefined) {
+        const { table, sql } = request.stage;
+        await guarded(() => connection.run(`CREATE TEMP TABLE ${quoteIdentifier(table)} AS ${sql}`));
+      }
       // Always write Parquet first: it keeps the exact column types for the read-back.
       const parquet = request.format === 'csv' ? join(request.workDir, 'result.parquet') : request.outputFile;
       await guarded(() =>
@@ -68,7 +72,9 @@ export class DuckDbEngine implements Engine {
           ),
         );
       }
-      return await readBack(connection, parquet, request.previewRows);
+      const stats = request.statsSql === undefined ? undefined : await readStats(connection, request.statsSql);
+      const delivered = await readBack(connection, parquet, request.previewRows);
+      return stats === undefined || !delivered.delivered ? delivered : { ...delivered, stats };
     } catch (e) {
       if (signal?.aborted) throw new QueryCancelled();
       throw e;
@@ -101,6 +107,18 @@ async function gateOpen(connection: DuckDBConnection, sql: string): Promise<bool
   const reader = await guarded(() => connection.runAndReadAll(sql));
   const value = reader.getRows()[0]?.[0];
   return value === true;
+}
+
+/** The one row of a counts query, as numbers by column name. */
+async function readStats(connection: DuckDBConnection, sql: string): Promise<Record<string, number>> {
+  const reader = await guarded(() => connection.runAndReadAll(sql));
+  const row = reader.getRows()[0] ?? [];
+  const stats: Record<string, number> = {};
+  reader.columnNames().forEach((name, i) => {
+    const v = row[i];
+    stats[name] = typeof v === 'bigint' || typeof v === 'number' ? Number(v) : 0;
+  });
+  return stats;
 }
 
 async function readBack(connection: DuckDBConnection, parquet: string, previewRows: number): Promise<ProtectedRunOutcome> {

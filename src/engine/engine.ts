@@ -28,6 +28,16 @@ export interface ProtectedRunRequest {
   readonly sql: string;
   /** Optional gate: a one-row, one-boolean-column query; false means "do not deliver". */
   readonly deliverIfSql?: string;
+  /**
+   * Optional staging, run first: `sql` fills a temporary in-memory table `table` that
+   * the delivered `sql` and `statsSql` read. It lives only as long as the run.
+   */
+  readonly stage?: { readonly table: string; readonly sql: string };
+  /**
+   * Optional one-row query of counts, run after the delivery; its columns come back as
+   * `stats`. For the caller to show only to whom it may (the engine knows no rules).
+   */
+  readonly statsSql?: string;
   /** Where to write the result file. Its folder must exist and is private to this run. */
   readonly outputFile: string;
   readonly format: 'parquet' | 'csv';
@@ -53,6 +63,8 @@ export type ProtectedRunOutcome =
       readonly columns: readonly ResultColumn[];
       readonly rowCount: number;
       readonly preview: readonly (readonly CellValue[])[];
+      /** The one row of `statsSql`, by column name (present iff statsSql was given). */
+      readonly stats?: Readonly<Record<string, number>>;
     }
   | { readonly delivered: false };
 

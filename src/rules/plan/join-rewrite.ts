@@ -23,7 +23,7 @@
  *    left means the single-table plan, where each row is counted once by construction.
  */
 import type { ColumnRef, Expr, Query, Relation } from '../../sql/ast.ts';
-import { andAll, col, query, select, table } from './ast-build.ts';
+import { andAll, bin, col, query, select, table } from './ast-build.ts';
 import { exprKey, mapExpr, visitExpr } from './expr-walk.ts';
 import type { ColumnTypeOf } from './numeric-safety.ts';
 
@@ -265,19 +265,29 @@ function tryRemove(
   const subquery = query(select({
     items: [{ expr: col(a, k.name) }],
     from: table(tableName, a),
-    ...optionalWhere(andAll([...mine, ...inner])),
+    ...optionalWhere(andBalanced([...mine, ...inner])),
   }));
   return {
     alias: a,
     semis: [...semis.filter((s) => s.operand.table !== a), { operand: col(b.table, b.name), subquery }],
     next: {
       from,
-      where: andAll(rest),
+      where: rest.length === conjuncts(parts.where).length ? parts.where : andBalanced(rest),
       exprs: parts.exprs.map(swap),
       constraints: parts.constraints.map((c) => (c.column.table === a ? { ...c, column: col(b.table, b.name) } : c)),
       tables: parts.tables,
     },
   };
+}
+
+/** AND of all conditions as a balanced tree: a long chain must not nest thousands deep. */
+function andBalanced(conditions: readonly Expr[]): Expr | undefined {
+  if (conditions.length === 0) return undefined;
+  if (conditions.length === 1) return conditions[0];
+  const half = Math.ceil(conditions.length / 2);
+  const left = andBalanced(conditions.slice(0, half));
+  const right = andBalanced(conditions.slice(half));
+  return left === undefined || right === undefined ? (left ?? right) : bin('AND', left, right);
 }
 
 function optionalWhere(where: Expr | undefined): { where?: Expr } {

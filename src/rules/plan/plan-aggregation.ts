@@ -9,11 +9,16 @@
  * Shape for joins (measured on DuckDB against a window-function variant, which was
  * ~40% slower; both ~5-7x a plain GROUP BY on 2M x 100k rows):
  *   __cr_j    FROM/JOIN/WHERE projecting group keys, row ids, aggregate args, constraint columns
- *   __cr_dN   SELECT DISTINCT keys, row id of alias N, its aggregate args FROM __cr_j
- *   __cr_tN   SUM/COUNT/AVG over __cr_dN GROUP BY keys
- *   __cr_m    distinct aggregates over __cr_j GROUP BY keys HAVING <constraints>
+ *   __cr_dN   SELECT DISTINCT keys, row id of alias N, its SUM/AVG args FROM __cr_j
+ *   __cr_tN   SUM/AVG over __cr_dN GROUP BY keys
+ *   __cr_m    distinct aggregates, COUNT(x) as count(DISTINCT CASE WHEN x IS NOT NULL
+ *             THEN row id END), over __cr_j GROUP BY keys HAVING <constraints>
  *   final     __cr_m JOIN __cr_tN ON keys IS NOT DISTINCT FROM; user HAVING as WHERE; ORDER BY
  * A single-table query needs no dedupe: its plain GROUP BY gets the constraints in HAVING.
+ * Before choosing, join-rewrite.ts turns aliases that only filter into semi-joins (often
+ * leaving one table) and merges the distinct counts of equated columns; every distinct
+ * value is projected into __cr_j once. Each plan also comes in a staged form
+ * (staged-query.ts) for owner-only suppression counts.
  *
  * Before either shape, numeric-safety.ts makes every aggregate non-failing: SUM/AVG over
  * types whose sum can overflow run over DOUBLE, and aggregates used as operands
@@ -32,7 +37,7 @@ import { outputNames } from './output-names.ts';
 import { selectOf, type PlannedQuery } from './planned-query.ts';
 import { resolveOutputAliases } from './resolve-output-aliases.ts';
 import { ROW_ID_COLUMN } from './row-id.ts';
-import { suppressionStats } from './suppression-stats.ts';
+import { stagedQuery } from './staged-query.ts';
 import { ColumnClasses, columnKey, semiJoinRewrite } from './join-rewrite.ts';
 
 const J = '__cr_j';
@@ -113,9 +118,7 @@ export function planAggregation(v: ValidatedQuery): PlannedQuery {
   };
   // Also for a single table: refuses (as an internal error) aggregates no rule grants.
   const slots = aggregateSlots([...s.items.map((it) => it.expr), ...opt(shape.having), ...shape.orderBy.map((o) => o.expr)]);
-  const stats = suppressionStats(s, shape.groupKeys, shape.constraints);
-  const planned = tableCount === 1 ? planSingleTable(shape) : planJoin(shape, slots);
-  return stats === undefined ? planned : { ...planned, suppressionStats: stats };
+  return tableCount === 1 ? planSingleTable(shape) : planJoin(shape, slots);
 }
 
 function constraintCheck(count: Expr, c: AliasConstraint): Expr {
@@ -147,7 +150,13 @@ function planSingleTable(shape: Shape): PlannedQuery {
     ...optional('having', andAll([shape.having, ...checks])),
     orderBy: shape.orderBy,
   });
-  return { query: query(body), outputColumns: names };
+  if (s.from === undefined) return { query: query(body), outputColumns: names };
+  const staged = stagedQuery({
+    ctes: [], from: s.from, where: s.where, groupBy: shape.groupKeys, items: s.items.map((it) => it.expr), names,
+    counts: new Map(constraints.map((c) => [columnKey(c.column), fn('count', [c.column], true)])),
+    having: shape.having, orderBy: shape.orderBy, constraints,
+  });
+  return { query: query(body), outputColumns: names, staged };
 }
 
 function planJoin(shape: Shape, slots: readonly AggregateSlot[]): PlannedQuery {
@@ -218,11 +227,25 @@ function planJoin(shape: Shape, slots: readonly AggregateSlot[]): PlannedQuery {
     }] };
     return fn('count', [counted], true);
   };
+  const mainItems = [...gItems(J), ...main.map(({ slot, k }) => ({ expr: mainAggregate(slot, k), alias: valName(k) }))];
+  const countOf = (c: AliasConstraint): Expr => fn('count', [col(J, constraintCol.get(columnKey(c.column)) ?? '')], true);
+  const stageCtes = [...ctes];
   ctes.push(cte(M, select({
-    items: nonEmpty([...gItems(J), ...main.map(({ slot, k }) => ({ expr: mainAggregate(slot, k), alias: valName(k) }))]),
+    items: nonEmpty(mainItems),
     from: table(J),
     groupBy: gRefs(J),
-    ...optional('having', andAll(constraintChecks(constraints, (c) => fn('count', [col(J, constraintCol.get(columnKey(c.column)) ?? '')], true)))),
+    ...optional('having', andAll(constraintChecks(constraints, countOf))),
+  })));
+  // The staged form's main: every group, with the constraint counts as columns.
+  const counted = new Map<string, { expr: Expr; alias: string }>();
+  for (const c of constraints) {
+    const k = columnKey(c.column);
+    if (!counted.has(k)) counted.set(k, { expr: countOf(c), alias: `__cr_n${counted.size}` });
+  }
+  stageCtes.push(cte(M, select({
+    items: nonEmpty([...mainItems, ...counted.values()]),
+    from: table(J),
+    groupBy: gRefs(J),
   })));
 
   let from = table(M);
@@ -248,7 +271,14 @@ function planJoin(shape: Shape, slots: readonly AggregateSlot[]): PlannedQuery {
     ...optional('where', shape.having === undefined ? undefined : final(shape.having)),
     orderBy: shape.orderBy.map((o) => ({ ...o, expr: final(o.expr) })),
   });
-  return { query: query(body, ctes), outputColumns: names };
+  const staged = stagedQuery({
+    ctes: stageCtes, from, where: undefined, groupBy: [], items: s.items.map((item) => final(item.expr)), names,
+    counts: new Map([...counted.entries()].map(([k, v]) => [k, col(M, v.alias)])),
+    having: shape.having === undefined ? undefined : final(shape.having),
+    orderBy: shape.orderBy.map((o) => ({ ...o, expr: final(o.expr) })),
+    constraints,
+  });
+  return { query: query(body, ctes), outputColumns: names, staged };
 }
 
 /** COUNT(x), not DISTINCT, not COUNT(*). */

@@ -4,7 +4,7 @@ import { planList } from './plan-list.ts';
 import type { PlannedQuery } from './planned-query.ts';
 import { PLANNER_PREFIX } from './row-id.ts';
 
-export type { PlannedQuery, SuppressionStats } from './planned-query.ts';
+export type { PlannedQuery, StagedQuery, SuppressionStats } from './planned-query.ts';
 export { ROW_ID_COLUMN } from './row-id.ts';
 export { LIST_SIZE_OK_COLUMN } from './plan-list.ts';
 

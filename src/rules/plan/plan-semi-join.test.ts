@@ -164,15 +164,46 @@ describe('semi-joins and merged distinct counts keep the plain plan\'s rows', ()
 
 describe('against independent plain SQL', () => {
   it('a dims, b filters: rows of a that join some b row, each once', async () => {
-    const min = 3;
+    const min = 25;
     const cs = all2(min);
-    const { rows, sql } = await db.plan(validated('aggregation', cs.spec, aliasesOf(cs, true)));
+    const { rows, sql, stats } = await db.plan(validated('aggregation', cs.spec, aliasesOf(cs, true)));
     expect(semiCount(sql)).toBe(1);
+    // owner-only counts from the staged form: groups failing each alias's minimum
+    const [[failing]] = await db.rows(`SELECT count(*) FROM (SELECT a.g FROM ta a JOIN tb b ON a.k = b.k WHERE b.w <> 0
+      GROUP BY a.g HAVING COUNT(DISTINCT a.k) < ${min})`) as [[number]];
+    expect(failing).toBeGreaterThan(0);
+    expect(stats).toEqual([failing, failing]);
     const expected = await db.rows(`
       SELECT a.g, COUNT(DISTINCT a.k), SUM(a.x), COUNT(a.y) FROM ta a
       WHERE EXISTS (SELECT 1 FROM tb b WHERE b.k = a.k AND b.w <> 0)
       GROUP BY a.g HAVING COUNT(DISTINCT a.k) >= ${min}`);
     expect(expected.length).toBeGreaterThan(0);
+    expect(rounded(sorted(rows))).toEqual(rounded(sorted(expected)));
+  });
+
+  it('both sides aggregated: COUNT over each side\'s distinct rows, no semi-join possible', async () => {
+    const min = 9;
+    const { rows, sql } = await db.plan(validated('aggregation', {
+      items: [item(c('a', 'g')), item(c('b', 'h')), item(sum(c('a', 'x'))), item(count(c('a', 'y'))), item(count(c('b', 'w'))),
+        item(avg(c('b', 'z'))), item(countDistinct(c('b', 'k')))],
+      from: ab, groupBy: [c('a', 'g'), c('b', 'h')],
+    }, aliasesOf({ name: '', spec: { items: [], from: ab }, aliases: AB(min, min), semis: 0 }, true)));
+    expect(semiCount(sql)).toBe(0);
+    expect(sql).toContain('count(DISTINCT CASE WHEN');
+    const expected = await db.rows(`
+      WITH groups AS (SELECT DISTINCT a.g, b.h FROM ta a JOIN tb b ON a.k = b.k),
+      ar AS (SELECT gr.g AS gg, gr.h AS gh, a.* FROM groups gr JOIN ta a ON a.g IS NOT DISTINCT FROM gr.g
+        WHERE EXISTS (SELECT 1 FROM tb b WHERE b.k = a.k AND b.h IS NOT DISTINCT FROM gr.h)),
+      br AS (SELECT gr.g AS gg, gr.h AS gh, b.* FROM groups gr JOIN tb b ON b.h IS NOT DISTINCT FROM gr.h
+        WHERE EXISTS (SELECT 1 FROM ta a WHERE a.k = b.k AND a.g IS NOT DISTINCT FROM gr.g)),
+      x AS (SELECT gg, gh, SUM(x) AS sx, COUNT(y) AS cy, COUNT(DISTINCT k) AS n FROM ar GROUP BY gg, gh),
+      y AS (SELECT gg, gh, COUNT(w) AS cw, AVG(z) AS az, COUNT(DISTINCT k) AS n FROM br GROUP BY gg, gh)
+      SELECT x.gg, x.gh, x.sx, x.cy, y.cw, y.az, y.n FROM x JOIN y ON x.gg IS NOT DISTINCT FROM y.gg AND x.gh IS NOT DISTINCT FROM y.gh
+      WHERE x.n >= ${min} AND y.n >= ${min}`);
+    const all = await db.rows('SELECT DISTINCT a.g, b.h FROM ta a JOIN tb b ON a.k = b.k');
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(all.length);
+    expect(expected.some((r) => r[0] === null || r[1] === null)).toBe(true);
     expect(rounded(sorted(rows))).toEqual(rounded(sorted(expected)));
   });
 

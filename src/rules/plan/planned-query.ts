@@ -14,14 +14,25 @@ import type { Query, Select } from '../../sql/ast.ts';
  *   of an empty result without any count leaving the engine. An empty list is also
  *   "too small" when a minimum applies, so the runner learns only "fewer than the
  *   minimum", never 0 versus a few; "delivered but empty" exists only without minimum.
- * - `suppressionStats` (aggregation queries with output constraints) is for the
- *   table owners only, never the runner: see suppression-stats.ts.
+ * - `staged` (aggregation queries) is `query` split in two so that owner-only
+ *   suppression statistics come from the same run: see staged-query.ts. Running
+ *   `stage` into the table `staged.table`, then `deliver`, returns exactly the rows of
+ *   `query`; `stats` reads the same table.
  */
 export interface PlannedQuery {
   readonly query: Query;
   readonly outputColumns: string[];
   readonly listSizeCheck?: Query;
-  readonly suppressionStats?: SuppressionStats;
+  readonly staged?: StagedQuery;
+}
+
+export interface StagedQuery {
+  /** Name of the (temporary) table that `stage` fills and the other two read. */
+  readonly table: string;
+  readonly stage: Query;
+  readonly deliver: Query;
+  /** Absent when no referenced table has output constraints. */
+  readonly stats?: SuppressionStats;
 }
 
 /** One row; column `column` counts groups removed by the constraints of `alias`. */

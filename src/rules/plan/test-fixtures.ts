@@ -89,11 +89,36 @@ export class TestDb {
   async columns(sql: string): Promise<string[]> {
     return (await this.conn.runAndReadAll(sql)).columnNames();
   }
-  /** Plans, prints and runs; returns the planned query and its rows. */
-  async plan(v: ValidatedQuery): Promise<{ planned: PlannedQuery; sql: string; rows: Row[] }> {
+  /**
+   * Plans, prints and runs; returns the planned query and its rows. The staged form,
+   * when there is one, must return exactly the same rows (checked here, for every test).
+   */
+  async plan(v: ValidatedQuery): Promise<{ planned: PlannedQuery; sql: string; rows: Row[]; stats?: Row }> {
     const planned = planQuery(v);
     const sql = printQuery(planned.query, duckdbDialect);
-    return { planned, sql, rows: await this.rows(sql) };
+    const rows = await this.rows(sql);
+    if (planned.staged === undefined) return { planned, sql, rows };
+    const staged = await this.staged(planned);
+    const ordered = planned.staged.deliver.body.kind === 'select' && planned.staged.deliver.body.orderBy.length > 0;
+    const same = (a: Row[], b: Row[]): boolean => JSON.stringify(ordered ? a : sorted(a)) === JSON.stringify(ordered ? b : sorted(b));
+    if (!same(staged.rows, rows)) {
+      throw new Error(`staged form differs: ${JSON.stringify(staged.rows)} vs ${JSON.stringify(rows)}\n${sql}`);
+    }
+    return { planned, sql, rows, ...(staged.stats === undefined ? {} : { stats: staged.stats }) };
+  }
+  /** Runs the staged form as the engine does: temp table, deliver, stats. */
+  async staged(planned: PlannedQuery): Promise<{ rows: Row[]; stats?: Row }> {
+    const st = planned.staged;
+    if (st === undefined) throw new Error('no staged form');
+    const name = duckdbDialect.quoteIdentifier(st.table);
+    await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${printQuery(st.stage, duckdbDialect)}`);
+    try {
+      const rows = await this.rows(printQuery(st.deliver, duckdbDialect));
+      const stats = st.stats === undefined ? undefined : (await this.rows(printQuery(st.stats.query, duckdbDialect)))[0];
+      return { rows, ...(stats === undefined ? {} : { stats }) };
+    } finally {
+      await this.conn.run(`DROP TABLE ${name}`);
+    }
   }
   close(): void {
     this.conn.closeSync();
