@@ -23,7 +23,7 @@ export interface TableStats {
 
 export async function insertQuery(
   db: Kysely<Database>,
-  row: Pick<QueriesTable, 'id' | 'collaboration_id' | 'runner' | 'receiver' | 'sql_text'>,
+  row: Pick<QueriesTable, 'id' | 'collaboration_id' | 'runner' | 'receiver' | 'sql_text' | 'template_id' | 'parameters_json'>,
 ): Promise<void> {
   await db
     .insertInto('queries')
@@ -37,8 +37,6 @@ export async function insertQuery(
       table_stats_json: null,
       internal_error: null,
       worker_pid: process.pid,
-      template_id: null,
-      parameters_json: null,
       submitted_at: nowIso(),
       started_at: null,
       finished_at: null,

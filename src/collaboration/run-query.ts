@@ -6,7 +6,11 @@ import { EngineError } from '../engine/duckdb-engine.ts';
 import { planQuery, ROW_ID_COLUMN, type PlannedQuery } from '../rules/plan/plan-query.ts';
 import type { QueryContext } from '../rules/rule-types.ts';
 import { validateQuery } from '../rules/validate-query.ts';
-import type { ValidatedQuery } from '../rules/validated-query.ts';
+import type { AnyValidatedQuery } from '../rules/validated-query.ts';
+import type { Query } from '../sql/ast.ts';
+import { bindParameters } from '../sql/template-bind.ts';
+import { parseTemplateSql } from './template-parse.ts';
+import { findTemplate, type TemplateInfo } from './templates.ts';
 import { convertParsed } from '../sql/convert.ts';
 import { duckdbDialect } from '../sql/dialect.ts';
 import type { Diagnostic, Result } from '../sql/diagnostic.ts';
@@ -60,7 +64,7 @@ interface Verdict {
   readonly associations: readonly AssociationInfo[];
   readonly tables: readonly QueryTableRecord[];
   readonly planned?: PlannedQuery;
-  readonly validated?: ValidatedQuery;
+  readonly validated?: AnyValidatedQuery;
   readonly error?: Diagnostic;
 }
 
@@ -76,6 +80,40 @@ export async function runQuery(
   sqlText: string,
   options: RunQueryOptions = {},
 ): Promise<QueryOutcome> {
+  return runSource(workspace, collaborationName, runner, { kind: 'sql', text: sqlText }, options);
+}
+
+/**
+ * Runs an analysis template by name with parameter values (texts, parsed strictly by
+ * each declared type and bound as typed values through the AST, never spliced).
+ *
+ * @example
+ *   await runTemplate(ws, 'media', 'brand', 'attribution', { lookback_days: '14' })
+ */
+export async function runTemplate(
+  workspace: Workspace,
+  collaborationName: string,
+  runner: string,
+  templateName: string,
+  values: Readonly<Record<string, string>>,
+  options: RunQueryOptions = {},
+): Promise<QueryOutcome> {
+  const template = await findTemplate(workspace, collaborationName, runner, templateName);
+  return runSource(workspace, collaborationName, runner, { kind: 'template', template, values }, options);
+}
+
+/** What runs: ad-hoc SQL, or a template with its parameter values. */
+type QuerySource =
+  | { readonly kind: 'sql'; readonly text: string }
+  | { readonly kind: 'template'; readonly template: TemplateInfo; readonly values: Readonly<Record<string, string>> };
+
+async function runSource(
+  workspace: Workspace,
+  collaborationName: string,
+  runner: string,
+  source: QuerySource,
+  options: RunQueryOptions,
+): Promise<QueryOutcome> {
   const { db } = workspace;
   const collaboration = await findCollaboration(db, collaborationName);
   const mine = await requireMembership(db, collaboration, runner);
@@ -87,13 +125,21 @@ export async function runQuery(
   }
   if (!receiving.receive) throw forbidden(`member '${receiver}' does not have the receive ability in '${collaborationName}'`);
 
-  const verdict = await judge(workspace, collaboration.id, runner, receiver, sqlText);
+  const verdict = await judge(workspace, collaboration.id, runner, receiver, source);
   if (options.dryRun) {
     if (verdict.error) return { status: 'refused', error: verdict.error };
     return { status: 'accepted', sql: printQuery(requirePlan(verdict).query, duckdbDialect) };
   }
   const id = randomUUID();
-  await insertQuery(db, { id, collaboration_id: collaboration.id, runner, receiver, sql_text: sqlText });
+  await insertQuery(db, {
+    id,
+    collaboration_id: collaboration.id,
+    runner,
+    receiver,
+    sql_text: source.kind === 'sql' ? source.text : source.template.sql,
+    template_id: source.kind === 'template' ? source.template.id : null,
+    parameters_json: source.kind === 'template' ? JSON.stringify(source.values) : null,
+  });
   if (verdict.error) {
     await markRefused(db, id, verdict.error, verdict.tables);
     return { id, status: 'refused', error: verdict.error };
@@ -106,9 +152,10 @@ async function judge(
   collaborationId: number,
   runner: string,
   receiver: string,
-  sqlText: string,
+  source: QuerySource,
 ): Promise<Verdict> {
   const associations = await listAssociations(workspace.db, collaborationId);
+  const sqlText = source.kind === 'sql' ? source.text : source.template.sql;
   if (sqlText.length > MAX_QUERY_CHARACTERS) {
     return {
       associations,
@@ -121,11 +168,12 @@ async function judge(
       },
     };
   }
-  const tree = await (await workspace.parser()).serialize(sqlText);
-  const converted = convertParsed(tree, sqlText);
+  const converted = await toQuery(workspace, source);
   if (!converted.ok) return { associations, tables: [], error: converted.error };
   const context: QueryContext = { runner, tables: associations.map(toQueryTable) };
-  const validated: Result<ValidatedQuery> = validateQuery(converted.value, context, sqlText);
+  // Custom-rule tables need to know how the query runs: as an approved template or ad hoc.
+  const invocation = source.kind === 'template' ? { templateId: source.template.id } : {};
+  const validated: Result<AnyValidatedQuery> = validateQuery(converted.value, context, sqlText, invocation);
   // A refused query is logged against the tables it named, so their owners see it.
   const used = validated.ok
     ? new Set(validated.value.aliases.map((a) => a.table.sqlName))
@@ -153,6 +201,17 @@ async function judge(
     };
   }
   return { associations, tables, validated: validated.value, planned: planQuery(validated.value) };
+}
+
+/** SQL -> AST; for a template, also binds the parameter values as typed literals. */
+async function toQuery(workspace: Workspace, source: QuerySource): Promise<Result<Query>> {
+  if (source.kind === 'sql') {
+    const tree = await (await workspace.parser()).serialize(source.text);
+    return convertParsed(tree, source.text);
+  }
+  const parsed = await parseTemplateSql(workspace, source.template.sql);
+  if (!parsed.ok) return parsed;
+  return bindParameters(parsed.value, source.template.parameters, source.values);
 }
 
 function requirePlan(verdict: Verdict): PlannedQuery {

@@ -1,10 +1,29 @@
 import type { Command } from 'commander';
 import { cancelQuery } from '../../collaboration/cancel-query.ts';
 import { listOwnQueries, queryLogs, type QueryLogEntry } from '../../collaboration/query-logs.ts';
-import { runQuery, type QueryOutcome } from '../../collaboration/run-query.ts';
+import { runQuery, runTemplate, type QueryOutcome } from '../../collaboration/run-query.ts';
+import { refused } from '../../collaboration/errors.ts';
+import { parseParameterAssignment } from '../../sql/template-spec.ts';
 import { withWorkspace } from '../context.ts';
 import { formatDiagnostic } from '../diagnostics.ts';
 import { pickFormat, printJson, printRecords, toCsv, toTable, UsageError, type OutputFormat } from '../output.ts';
+
+function collectParam(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** `--param name=value` pairs; a malformed one is a refusal (exit 3), like a bad value. */
+export function parameterValues(pairs: readonly string[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const pair of pairs) {
+    const parsed = parseParameterAssignment(pair);
+    if (!parsed.ok) throw refused(parsed.error);
+    const name = parsed.value.name.toLowerCase();
+    if (name in values) throw refused({ code: 'parameter-duplicate', message: `parameter :${name} is given twice` });
+    values[name] = parsed.value.value;
+  }
+  return values;
+}
 
 /** Exit status for a query outcome (shared/CLI.md): refusal 3, failure 1. */
 export function outcomeExitCode(outcome: QueryOutcome): number {
@@ -77,7 +96,9 @@ export function registerQueryCommands(program: Command): void {
         "example: cleanroom query run media --as brand --sql 'SELECT COUNT(DISTINCT i.email_address) FROM impressions i INNER JOIN customers c ON i.email_address = c.email_address'",
     )
     .requiredOption('--as <member>', 'acting member (needs the query ability)')
-    .requiredOption('--sql <sql>', 'one SELECT over associated tables')
+    .option('--sql <sql>', 'one SELECT over associated tables')
+    .option('--template <name>', 'run an approved analysis template instead of --sql')
+    .option('--param <name=value>', 'a template parameter value (repeatable)', collectParam)
     .option('--receiver <member>', 'who receives the result (needs the receive ability)')
     .option('--format <format>', 'table|json|csv')
     .option('--output-format <format>', 'stored result format: parquet|csv', 'parquet')
@@ -85,7 +106,16 @@ export function registerQueryCommands(program: Command): void {
     .action(
       async (
         name: string,
-        opts: { as: string; sql: string; receiver?: string; format?: string; outputFormat: string; dryRun?: boolean },
+        opts: {
+          as: string;
+          sql?: string;
+          template?: string;
+          param?: string[];
+          receiver?: string;
+          format?: string;
+          outputFormat: string;
+          dryRun?: boolean;
+        },
         cmd: Command,
       ) => {
         const format = pickFormat(opts.format);
@@ -97,13 +127,21 @@ export function registerQueryCommands(program: Command): void {
         const onSignal = (): void => cancel.abort();
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
+        if ((opts.sql === undefined) === (opts.template === undefined)) {
+          throw new UsageError('give either --sql or --template');
+        }
+        if (opts.sql !== undefined && opts.param !== undefined) throw new UsageError('--param goes with --template');
+        const values = parameterValues(opts.param ?? []);
+        const runOptions = {
+          ...(opts.receiver ? { receiver: opts.receiver } : {}),
+          format: opts.outputFormat as 'parquet' | 'csv',
+          dryRun: opts.dryRun === true,
+          signal: cancel.signal,
+        };
         const outcome = await withWorkspace(cmd, (ws) =>
-          runQuery(ws, name, opts.as, opts.sql, {
-            ...(opts.receiver ? { receiver: opts.receiver } : {}),
-            format: opts.outputFormat as 'parquet' | 'csv',
-            dryRun: opts.dryRun === true,
-            signal: cancel.signal,
-          }),
+          opts.template !== undefined
+            ? runTemplate(ws, name, opts.as, opts.template, values, runOptions)
+            : runQuery(ws, name, opts.as, opts.sql ?? '', runOptions),
         ).finally(() => {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);

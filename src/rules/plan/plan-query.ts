@@ -1,4 +1,5 @@
-import type { ValidatedQuery } from '../validated-query.ts';
+import type { AnyValidatedQuery } from '../validated-query.ts';
+import { planCustom } from './plan-custom.ts';
 import { planAggregation } from './plan-aggregation.ts';
 import { planList } from './plan-list.ts';
 import type { PlannedQuery } from './planned-query.ts';
@@ -17,7 +18,7 @@ export { LIST_SIZE_OK_COLUMN } from './plan-list.ts';
  *   const planned = planQuery(validated);
  *   const sql = printQuery(planned.query, duckdbDialect); // columns: planned.outputColumns
  */
-export function planQuery(validated: ValidatedQuery): PlannedQuery {
+export function planQuery(validated: AnyValidatedQuery): PlannedQuery {
   for (const a of validated.aliases) {
     if (a.table.sqlName.startsWith(PLANNER_PREFIX)) {
       throw new Error(`Internal error: association name ${a.table.sqlName} uses the reserved prefix ${PLANNER_PREFIX}`);
@@ -28,5 +29,7 @@ export function planQuery(validated: ValidatedQuery): PlannedQuery {
       return planAggregation(validated);
     case 'list':
       return planList(validated);
+    case 'custom':
+      return planCustom(validated);
   }
 }

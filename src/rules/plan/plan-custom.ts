@@ -1,0 +1,24 @@
+import type { Select } from '../../sql/ast.ts';
+import type { ValidatedCustomQuery } from '../validated-query.ts';
+import { andAll, bin, fn, int } from './ast-build.ts';
+import type { PlannedQuery } from './planned-query.ts';
+
+/**
+ * Custom-rule queries run as written (an approved template or a provider's ad-hoc SQL);
+ * the planner only adds each referenced table's output constraints to the outermost
+ * GROUP BY aggregate: `HAVING count(DISTINCT <carrier>) >= minimum`, where the carrier is
+ * the constrained column as the outermost FROM exposes it (found by lineage in
+ * validate-custom). The validator refuses a query where a constraint cannot be placed.
+ */
+export function planCustom(v: ValidatedCustomQuery): PlannedQuery {
+  const outputColumns = v.outputColumns.map((name, i) => name ?? `column_${i + 1}`);
+  if (v.outputConstraints.length === 0) return { query: v.query, outputColumns };
+  const body = v.query.body;
+  if (body.kind !== 'select') {
+    throw new Error('Internal error: output constraints on a custom query whose outermost part is not a SELECT');
+  }
+  const checks = v.outputConstraints.map((c) => bin('>=', fn('count', [c.expr], true), int(c.minimum)));
+  const having = andAll([body.having, ...checks]);
+  const constrained: Select = { ...body, ...(having === undefined ? {} : { having }) };
+  return { query: { ...v.query, body: constrained }, outputColumns };
+}
