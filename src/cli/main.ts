@@ -4,6 +4,7 @@ import { registerCollaborationCommands } from './commands/collaboration.ts';
 import { registerDatasetCommands } from './commands/dataset.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerGenerateCommand } from './commands/generate.ts';
+import { registerInsightsCommands } from './commands/insights.ts';
 import { registerMemberCommands } from './commands/member.ts';
 import { registerQueryCommands } from './commands/query.ts';
 import { registerResultsCommands } from './commands/results.ts';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerTemplateCommands(program);
   registerQueryCommands(program);
   registerResultsCommands(program);
+  registerInsightsCommands(program);
   registerGenerateCommand(program);
   registerDemoCommand(program);
   for (const command of program.commands) {

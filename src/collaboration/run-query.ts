@@ -9,6 +9,7 @@ import { validateQuery } from '../rules/validate-query.ts';
 import type { AnyValidatedQuery } from '../rules/validated-query.ts';
 import type { Query } from '../sql/ast.ts';
 import { bindParameters } from '../sql/template-bind.ts';
+import type { ParameterDeclaration } from '../sql/template-params.ts';
 import { parseTemplateSql } from './template-parse.ts';
 import { findTemplate, type TemplateInfo } from './templates.ts';
 import { convertParsed } from '../sql/convert.ts';
@@ -102,12 +103,26 @@ export async function runTemplate(
   return runSource(workspace, collaborationName, runner, { kind: 'template', template, values }, options);
 }
 
-/** What runs: ad-hoc SQL, or a template with its parameter values. */
-type QuerySource =
+/**
+ * What runs: ad-hoc SQL; an approved template with its parameter values; or SQL with
+ * declared parameters that is not a template (a library list query, whose rule has no
+ * templates), bound the same typed way.
+ */
+export type QuerySource =
   | { readonly kind: 'sql'; readonly text: string }
-  | { readonly kind: 'template'; readonly template: TemplateInfo; readonly values: Readonly<Record<string, string>> };
+  | { readonly kind: 'template'; readonly template: TemplateInfo; readonly values: Readonly<Record<string, string>> }
+  | {
+      readonly kind: 'parameterised';
+      readonly text: string;
+      readonly parameters: readonly ParameterDeclaration[];
+      readonly values: Readonly<Record<string, string>>;
+    };
 
-async function runSource(
+function sourceText(source: QuerySource): string {
+  return source.kind === 'template' ? source.template.sql : source.text;
+}
+
+export async function runSource(
   workspace: Workspace,
   collaborationName: string,
   runner: string,
@@ -136,9 +151,9 @@ async function runSource(
     collaboration_id: collaboration.id,
     runner,
     receiver,
-    sql_text: source.kind === 'sql' ? source.text : source.template.sql,
+    sql_text: sourceText(source),
     template_id: source.kind === 'template' ? source.template.id : null,
-    parameters_json: source.kind === 'template' ? JSON.stringify(source.values) : null,
+    parameters_json: source.kind === 'sql' ? null : JSON.stringify(source.values),
   });
   if (verdict.error) {
     await markRefused(db, id, verdict.error, verdict.tables);
@@ -155,7 +170,7 @@ async function judge(
   source: QuerySource,
 ): Promise<Verdict> {
   const associations = await listAssociations(workspace.db, collaborationId);
-  const sqlText = source.kind === 'sql' ? source.text : source.template.sql;
+  const sqlText = sourceText(source);
   if (sqlText.length > MAX_QUERY_CHARACTERS) {
     return {
       associations,
@@ -209,9 +224,10 @@ async function toQuery(workspace: Workspace, source: QuerySource): Promise<Resul
     const tree = await (await workspace.parser()).serialize(source.text);
     return convertParsed(tree, source.text);
   }
-  const parsed = await parseTemplateSql(workspace, source.template.sql);
+  const parsed = await parseTemplateSql(workspace, sourceText(source));
   if (!parsed.ok) return parsed;
-  return bindParameters(parsed.value, source.template.parameters, source.values);
+  const declared = source.kind === 'template' ? source.template.parameters : source.parameters;
+  return bindParameters(parsed.value, declared, source.values);
 }
 
 function requirePlan(verdict: Verdict): PlannedQuery {

@@ -96,8 +96,10 @@ function listOperand(e: Expr, clause: 'SELECT' | 'WHERE', arithmetic: boolean, c
         return;
       }
       break;
-    case 'function':
     case 'cast':
+    case 'function':
+      // A typed literal (how a bound parameter value arrives) is a literal, not a function.
+      if (e.kind === 'cast' && e.operand.kind === 'literal') return;
       cx.refuser.fail('function-not-allowed', `functions are not allowed in a list query (${exprText(e)})`, e, {
         hint: 'select list columns as they are; normalising or hashing is a delivery option',
       });

@@ -1,0 +1,109 @@
+import type { Command } from 'commander';
+import { installInsights, runInsight, type TableMapping } from '../../collaboration/insights.ts';
+import type { QueryOutcome } from '../../collaboration/run-query.ts';
+import type { AnalysisRows, TableRole } from '../../insights/analysis.ts';
+import { ANALYSES } from '../../insights/library.ts';
+import { commaList, withWorkspace } from '../context.ts';
+import { pickFormat, printJson, printRecords, toCsv, toTable, UsageError } from '../output.ts';
+import { outcomeExitCode, outcomeJson, parameterValues, printOutcome } from './query.ts';
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+const ROLES: readonly TableRole[] = ['customers', 'conversions', 'impressions', 'campaign_audience', 'impressions_b'];
+
+/** `impressions=imp,customers=cust` -> mapping by role. */
+export function parseTableMapping(text: string | undefined): TableMapping {
+  const mapping: Partial<Record<TableRole, string>> = {};
+  for (const pair of commaList(text) ?? []) {
+    const [role, name] = pair.split('=');
+    if (!role || !name || !ROLES.includes(role as TableRole)) {
+      throw new UsageError(`--tables takes role=name pairs with roles ${ROLES.join(', ')}, not '${pair}'`);
+    }
+    mapping[role as TableRole] = name.toLowerCase();
+  }
+  return mapping;
+}
+
+function printFinished(outcome: QueryOutcome, finished: AnalysisRows | undefined, format: 'table' | 'json' | 'csv'): void {
+  if (!finished || outcome.status !== 'succeeded' || !outcome.delivery) {
+    printOutcome(outcome, format);
+    return;
+  }
+  if (format === 'json') {
+    printJson({ ...outcomeJson(outcome), columns: finished.columns, rows: finished.rows });
+    return;
+  }
+  if (format === 'csv') {
+    process.stdout.write(toCsv(finished.columns, finished.rows));
+    return;
+  }
+  process.stdout.write(toTable(finished.columns, finished.rows.slice(0, 50)));
+  process.stdout.write(`${outcome.delivery.rowCount} row(s) in ${outcome.durationMs ?? '?'} ms; stored at ${outcome.delivery.location}\n`);
+}
+
+export function registerInsightsCommands(program: Command): void {
+  const i = program.command('insights').description('the media insights library: planning, activation and measurement analyses');
+  i.command('list')
+    .description('the analyses, what each answers and the tables it reads')
+    .option('--format <format>', 'table|json|csv')
+    .action((opts: { format?: string }) => {
+      printRecords(
+        pickFormat(opts.format),
+        ANALYSES.map((a) => ({
+          name: a.name,
+          category: a.category,
+          rule: a.rule,
+          tables: a.tables.join(','),
+          parameters: a.parameters.map((p) => p.name).join(','),
+          question: a.question,
+        })),
+        ['name', 'category', 'rule', 'tables', 'parameters', 'question'],
+      );
+    });
+  i.command('install <collaboration>')
+    .description(
+      "create the library's templates over your collaboration's tables (owners then approve them)\n" +
+        'example: cleanroom insights install media --as brand --tables impressions=imp,conversions=conv',
+    )
+    .requiredOption('--as <member>', 'acting member (needs the query ability)')
+    .option('--tables <role=name,...>', `association names for the roles ${ROLES.join(', ')} (default: same names)`)
+    .option('--only <a,b>', 'install only these analyses')
+    .option('--format <format>', 'table|json')
+    .action(async (name: string, opts: { as: string; tables?: string; only?: string; format?: string }, cmd: Command) => {
+      const report = await withWorkspace(cmd, (ws) => installInsights(ws, name, opts.as, parseTableMapping(opts.tables), commaList(opts.only)));
+      if (pickFormat(opts.format) === 'json') {
+        printJson(report);
+        return;
+      }
+      for (const t of report.installed) process.stdout.write(`installed ${t.name} (${t.id}) reading ${t.tables.join(', ')}\n`);
+      for (const n of report.unchanged) process.stdout.write(`already installed ${n}\n`);
+      for (const s of report.skipped) process.stdout.write(`skipped ${s.analysis}: ${s.reason}\n`);
+    });
+  i.command('run <analysis> <collaboration>')
+    .description('run one analysis\nexample: cleanroom insights run attribution media --as brand --param lookback_days=14')
+    .requiredOption('--as <member>', 'acting member')
+    .option('--param <name=value>', 'a parameter value (repeatable)', collect)
+    .option('--tables <role=name,...>', 'for list analyses: association names by role')
+    .option('--receiver <member>', 'who receives the result')
+    .option('--format <format>', 'table|json|csv')
+    .action(
+      async (
+        analysis: string,
+        name: string,
+        opts: { as: string; param?: string[]; tables?: string; receiver?: string; format?: string },
+        cmd: Command,
+      ) => {
+        const format = pickFormat(opts.format);
+        const { outcome, finished } = await withWorkspace(cmd, (ws) =>
+          runInsight(ws, analysis, name, opts.as, parameterValues(opts.param ?? []), {
+            ...(opts.receiver ? { receiver: opts.receiver } : {}),
+            tables: parseTableMapping(opts.tables),
+          }),
+        );
+        printFinished(outcome, finished, format);
+        process.exitCode = outcomeExitCode(outcome);
+      },
+    );
+}

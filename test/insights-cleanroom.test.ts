@@ -1,0 +1,112 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { associate } from '../src/collaboration/associations.ts';
+import { acceptCollaboration, createCollaboration } from '../src/collaboration/collaborations.ts';
+import { createDataset } from '../src/collaboration/datasets.ts';
+import { installInsights, runInsight } from '../src/collaboration/insights.ts';
+import { createMember } from '../src/collaboration/members.ts';
+import { createTable } from '../src/collaboration/tables.ts';
+import { setApproval } from '../src/collaboration/template-approvals.ts';
+import { Workspace } from '../src/collaboration/workspace.ts';
+import type { CellValue } from '../src/engine/engine.ts';
+import { ANALYSES } from '../src/insights/library.ts';
+import { generatedTestData, openTestDb, runAnalysis, type GeneratedTestData, type TestDb } from '../src/insights/test-support.ts';
+
+/**
+ * Every analysis of the library through the whole clean room (template, approvals,
+ * parameter binding, custom-rule validation with disallowed output columns, sealed
+ * engine) gives exactly the rows of the same question asked of plain DuckDB.
+ */
+const TABLES = {
+  customers: { owner: 'brand', role: 'brand', table: 'customers' },
+  conversions: { owner: 'brand', role: 'brand', table: 'conversions' },
+  impressions: { owner: 'platform', role: 'platform1', table: 'impressions' },
+  campaign_audience: { owner: 'platform', role: 'platform1', table: 'campaign_audience' },
+  impressions_b: { owner: 'platform2', role: 'platform2', table: 'impressions' },
+} as const;
+
+const customRule = {
+  v1: { custom: { allowedAnalyses: [], disallowedOutputColumns: ['email_address'] } },
+};
+const listRule = (listColumns: string[]): unknown => ({
+  v1: { list: { joinColumns: ['email_address'], listColumns } },
+});
+
+function sorted(rows: readonly (readonly CellValue[])[]): string[] {
+  return rows.map((r) => JSON.stringify(r)).sort();
+}
+
+describe('the insights library through the clean room', () => {
+  let data: GeneratedTestData;
+  let workspace: Workspace;
+  let plain: TestDb;
+
+  beforeAll(async () => {
+    data = await generatedTestData({ seed: 11, scale: 20_000, platforms: 2 });
+    plain = await openTestDb();
+    workspace = await Workspace.open(join(data.dir, 'home'), { threads: 1, memoryLimit: '1GB' });
+    for (const m of ['brand', 'platform', 'platform2']) await createMember(workspace.db, m);
+    for (const [name, t] of Object.entries(TABLES)) {
+      const reg = await createDataset(workspace, t.owner, name, [join(data.dir, t.role, t.table)]);
+      await createTable(workspace.db, t.owner, name, name, reg.columns.map((c) => c.name), customRule);
+    }
+    await createTable(workspace.db, 'brand', 'customers_list', 'customers', undefined, listRule(['email_address', 'status', 'date_created']));
+    await createTable(workspace.db, 'platform', 'impressions_list', 'impressions', undefined, listRule(['email_address']));
+    await createCollaboration(
+      workspace.db,
+      'brand',
+      'media',
+      [
+        { member: 'brand', query: true, receive: true },
+        { member: 'platform', query: false, receive: false },
+        { member: 'platform2', query: false, receive: false },
+      ],
+      true,
+    );
+    await acceptCollaboration(workspace.db, 'platform', 'media');
+    await acceptCollaboration(workspace.db, 'platform2', 'media');
+    for (const [name, t] of Object.entries(TABLES)) await associate(workspace.db, 'media', t.owner, name, name, undefined);
+    await associate(workspace.db, 'media', 'brand', 'customers_list', 'customers_list', undefined);
+    await associate(workspace.db, 'media', 'platform', 'impressions_list', 'impressions_list', undefined);
+    const report = await installInsights(workspace, 'media', 'brand', {});
+    expect(report.skipped.map((s) => s.analysis)).toEqual(['segment-export']);
+    for (const template of report.installed) {
+      for (const table of template.tables) {
+        const owner = TABLES[table as keyof typeof TABLES].owner;
+        await setApproval(workspace, 'media', template.name, owner, table, true);
+      }
+    }
+    // Installing again changes nothing.
+    const again = await installInsights(workspace, 'media', 'brand', {});
+    expect(again.installed).toEqual([]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await workspace.close();
+    plain.close();
+    await data.remove();
+  });
+
+  for (const analysis of ANALYSES.filter((a) => a.rule === 'custom')) {
+    it(`${analysis.name} gives the rows plain DuckDB gives`, async () => {
+      const { outcome, finished } = await runInsight(workspace, analysis.name, 'media', 'brand', {});
+      if (outcome.status !== 'succeeded' || !outcome.delivery) throw new Error(`${analysis.name}: ${JSON.stringify(outcome)}`);
+      const expected = await runAnalysis(plain, analysis, data.tables);
+      const got = finished ?? { columns: outcome.delivery.columns.map((c) => c.name), rows: outcome.delivery.rows };
+      expect(got.columns).toEqual(expected.columns);
+      expect(sorted(got.rows)).toEqual(sorted(expected.rows));
+      expect(expected.rows.length).toBeGreaterThan(0);
+    });
+  }
+
+  it('segment-export delivers the overlap list under the list rule', async () => {
+    const { outcome } = await runInsight(workspace, 'segment-export', 'media', 'brand', { status: 'active' }, {
+      tables: { customers: 'customers_list', impressions: 'impressions_list' },
+    });
+    if (outcome.status !== 'succeeded' || !outcome.delivery) throw new Error(JSON.stringify(outcome));
+    const segment = ANALYSES.find((a) => a.name === 'segment-export');
+    if (!segment) throw new Error('missing');
+    const expected = await runAnalysis(plain, segment, data.tables, { status: 'active' });
+    expect(sorted(outcome.delivery.rows)).toEqual(sorted(expected.rows));
+  });
+});
