@@ -31,6 +31,18 @@ describe('cleanroom demo', () => {
     expect(first.queries.map((q) => q.outcome.status)).toEqual(first.queries.map(() => 'succeeded'));
     expect(first.refused.outcome).toMatchObject({ status: 'refused', error: { code: 'join-column-in-output', table: 'impressions' } });
 
+    // The insights library ran over the custom-rule collaboration, every analysis once.
+    expect(first.insights.map((r) => r.analysis).sort()).toEqual(
+      ['attribution', 'audience-overlap', 'audience-profile', 'conversion-lift', 'conversion-overlap', 'frequency-to-conversion',
+        'incremental-reach', 'reach-frequency', 'roas', 'segment-export', 'time-to-conversion'],
+    );
+    const overlapRun = first.insights.find((r) => r.analysis === 'audience-overlap');
+    expect(overlapRun?.outcome.status).toBe('succeeded');
+    // The activation list went to the platform: the brand (runner) sees only the status.
+    const exportRun = first.insights.find((r) => r.analysis === 'segment-export');
+    expect(exportRun?.outcome.status).toBe('succeeded');
+    expect(exportRun && 'delivery' in exportRun.outcome ? exportRun.outcome.delivery : undefined).toBeUndefined();
+
     const data = (role: string, table: string): string => `read_parquet('${join(first.dataDir, role, table)}/*.parquet')`;
     const imp = data('platform1', 'impressions');
     const cust = data('brand', 'customers');

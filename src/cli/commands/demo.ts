@@ -3,7 +3,8 @@ import { runDemo } from '../demo/run-demo.ts';
 import { withWorkspace } from '../context.ts';
 import { wholeNumber } from './generate.ts';
 import { outcomeJson, printOutcome } from './query.ts';
-import { pickFormat, printJson } from '../output.ts';
+import { pickFormat, printJson, toTable } from '../output.ts';
+import { INSIGHTS_COLLABORATION } from '../demo/demo-insights.ts';
 import { formatDiagnostic } from '../diagnostics.ts';
 
 export function registerDemoCommand(program: Command): void {
@@ -26,6 +27,11 @@ export function registerDemoCommand(program: Command): void {
           dataDir: report.dataDir,
           queries: report.queries.map((q) => ({ title: q.title, sql: q.sql, ...outcomeJson(q.outcome) })),
           refused: { sql: report.refused.sql, ...outcomeJson(report.refused.outcome) },
+          insights: report.insights.map((r) => ({
+            analysis: r.analysis,
+            ...outcomeJson(r.outcome),
+            ...(r.rows ? { columns: r.rows.columns, rows: r.rows.rows } : {}),
+          })),
         });
         return;
       }
@@ -39,6 +45,18 @@ export function registerDemoCommand(program: Command): void {
         process.stdout.write(`refused: ${formatDiagnostic(report.refused.outcome.error)}\n`);
       } else {
         printOutcome(report.refused.outcome, 'table');
+      }
+      process.stdout.write(`\n== The media insights library (collaboration ${INSIGHTS_COLLABORATION}, custom-rule tables)\n`);
+      for (const run of report.insights) {
+        process.stdout.write(`\n-- ${run.analysis}: ${run.question}\n`);
+        if (run.rows) {
+          process.stdout.write(toTable(run.rows.columns, run.rows.rows.slice(0, 12)));
+          if (run.rows.rows.length > 12) process.stdout.write(`(${run.rows.rows.length} rows; first 12 shown)\n`);
+        } else if (run.outcome.status === 'succeeded') {
+          process.stdout.write(`delivered to its receiver (query ${run.outcome.id}); the runner sees only the status\n`);
+        } else if (run.outcome.status === 'refused' || run.outcome.status === 'failed' || run.outcome.status === 'cancelled') {
+          process.stdout.write(`${run.outcome.status}: ${formatDiagnostic(run.outcome.error)}\n`);
+        }
       }
     });
 }

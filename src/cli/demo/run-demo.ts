@@ -11,6 +11,7 @@ import type { Workspace } from '../../collaboration/workspace.ts';
 import { generateMediaData } from '../../synthetic/generate.ts';
 import { progressBar, status } from '../progress.ts';
 import { DEMO_QUERIES, DEMO_REFUSED_QUERY, DEMO_RULES } from './demo-rules.ts';
+import { runInsightsDemo, type InsightRun } from './demo-insights.ts';
 
 export const DEMO_COLLABORATION = 'media-demo';
 const BRAND = 'brand';
@@ -28,6 +29,8 @@ export interface DemoReport {
   readonly dataDir: string;
   readonly queries: readonly { readonly title: string; readonly sql: string; readonly outcome: QueryOutcome }[];
   readonly refused: { readonly sql: string; readonly outcome: QueryOutcome };
+  /** The media insights library, run over custom-rule tables. */
+  readonly insights: readonly InsightRun[];
 }
 
 /**
@@ -75,12 +78,14 @@ export async function runDemo(workspace: Workspace, scale: number, seed = 42): P
   }
   run.stop();
   const refused = { sql: DEMO_REFUSED_QUERY, outcome: await runQuery(workspace, DEMO_COLLABORATION, BRAND, DEMO_REFUSED_QUERY) };
-  return { dataDir, queries, refused };
+  const insights = await runInsightsDemo(workspace, dataDir);
+  return { dataDir, queries, refused, insights };
 }
 
 /** Generates the sample data once per (scale, seed); a marker file records what is there. */
 async function ensureData(workspace: Workspace, scale: number, seed: number): Promise<string> {
-  const dataDir = join(workspace.home, 'demo-data', `scale-${scale}-seed-${seed}`);
+  // Two ad platforms: the second feeds the incremental-reach analysis.
+  const dataDir = join(workspace.home, 'demo-data', `scale-${scale}-seed-${seed}-platforms-2`);
   const marker = join(dataDir, 'generated.json');
   if (existsSync(marker)) {
     const recorded = JSON.parse(readFileSync(marker, 'utf8')) as { scale: number; seed: number };
@@ -88,7 +93,7 @@ async function ensureData(workspace: Workspace, scale: number, seed: number): Pr
   }
   const bar = progressBar('generating');
   try {
-    await generateMediaData({ outDir: dataDir, seed, scale, platforms: 1, onProgress: (s, d, t) => bar.step(s, d, t) });
+    await generateMediaData({ outDir: dataDir, seed, scale, platforms: 2, onProgress: (s, d, t) => bar.step(s, d, t) });
   } finally {
     bar.stop();
   }
