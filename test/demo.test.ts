@@ -33,9 +33,11 @@ describe('cleanroom demo', () => {
 
     // The insights library ran over the custom-rule collaboration, every analysis once.
     expect(first.insights.map((r) => r.analysis).sort()).toEqual(
-      ['attribution', 'audience-overlap', 'audience-profile', 'conversion-lift', 'conversion-overlap', 'frequency-to-conversion',
+      ['attribution', 'audience-overlap', 'audience-profile', 'conversion-lift', 'conversion-lift-exposure', 'conversion-overlap', 'frequency-to-conversion',
         'incremental-reach', 'reach-frequency', 'roas', 'segment-export', 'time-to-conversion'],
     );
+    // With the demo's rules (platform tables constrained), no analysis is refused.
+    expect(first.insights.filter((r) => r.outcome.status !== 'succeeded').map((r) => r.analysis)).toEqual([]);
     const overlapRun = first.insights.find((r) => r.analysis === 'audience-overlap');
     expect(overlapRun?.outcome.status).toBe('succeeded');
     // The activation list went to the platform: the brand (runner) sees only the status.

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ColumnDelivery } from '../engine/engine.ts';
 import type { Database } from '../metadata/schema.ts';
 import type { Diagnostic } from '../sql/diagnostic.ts';
 import { findCollaboration, requireMembership } from './collaborations.ts';
@@ -16,6 +17,8 @@ export interface QueryLogEntry {
   readonly error?: Diagnostic;
   readonly rowCount?: number;
   readonly durationMs?: number;
+  /** Delivery options asked for (`--normalize`, `--hash`), per output column. */
+  readonly delivery?: readonly ColumnDelivery[];
   /** Per-table figures, only for the tables the viewer owns. */
   readonly tableStats?: Readonly<Record<string, TableStats>>;
 }
@@ -27,7 +30,7 @@ async function loadQueries(db: Kysely<Database>, collaborationId: number) {
     .selectFrom('queries')
     .select([
       'id', 'submitted_at', 'runner', 'receiver', 'sql_text', 'tables_json', 'status', 'error_json',
-      'row_count', 'duration_ms', 'table_stats_json',
+      'row_count', 'duration_ms', 'table_stats_json', 'delivery_json',
     ])
     .where('collaboration_id', '=', collaborationId)
     .orderBy('submitted_at')
@@ -59,6 +62,7 @@ function view(row: QueryRow, viewer: string): QueryLogEntry {
     tables: tables.map((t) => t.sqlName),
     status: row.status,
     ...(row.error_json ? { error: JSON.parse(row.error_json) as Diagnostic } : {}),
+    ...(row.delivery_json ? { delivery: JSON.parse(row.delivery_json) as ColumnDelivery[] } : {}),
     ...(seesFigures && row.row_count !== null ? { rowCount: row.row_count } : {}),
     ...(seesFigures && row.duration_ms !== null ? { durationMs: row.duration_ms } : {}),
     ...(Object.keys(ownStats).length > 0 ? { tableStats: ownStats } : {}),

@@ -23,7 +23,8 @@ export interface TableStats {
 
 export async function insertQuery(
   db: Kysely<Database>,
-  row: Pick<QueriesTable, 'id' | 'collaboration_id' | 'runner' | 'receiver' | 'sql_text' | 'template_id' | 'parameters_json'>,
+  row: Pick<QueriesTable, 'id' | 'collaboration_id' | 'runner' | 'receiver' | 'sql_text' | 'template_id' | 'parameters_json'> &
+    Partial<Pick<QueriesTable, 'delivery_json'>>,
 ): Promise<void> {
   await db
     .insertInto('queries')

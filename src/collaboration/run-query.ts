@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { QueryCancelled, type CellValue, type ResultColumn, type TableSource } from '../engine/engine.ts';
-import { EngineError } from '../engine/duckdb-engine.ts';
+import { QueryCancelled, type CellValue, type ColumnDelivery, type ResultColumn, type TableSource } from '../engine/engine.ts';
+import { deliveredSql, EngineError } from '../engine/duckdb-engine.ts';
+import { columnTypes } from '../rules/plan/numeric-safety.ts';
 import { planQuery, ROW_ID_COLUMN, type PlannedQuery } from '../rules/plan/plan-query.ts';
+import { selectOf } from '../rules/plan/planned-query.ts';
 import type { QueryContext } from '../rules/rule-types.ts';
 import { validateQuery } from '../rules/validate-query.ts';
 import type { AnyValidatedQuery } from '../rules/validated-query.ts';
@@ -14,7 +16,8 @@ import { parseTemplateSql } from './template-parse.ts';
 import { findTemplate, type TemplateInfo } from './templates.ts';
 import { convertParsed } from '../sql/convert.ts';
 import { duckdbDialect } from '../sql/dialect.ts';
-import type { Diagnostic, Result } from '../sql/diagnostic.ts';
+import { ok, refuse, type Diagnostic, type Result } from '../sql/diagnostic.ts';
+import { inferType } from '../sql/types.ts';
 import { printQuery } from '../sql/print.ts';
 import { resultKey } from '../storage/layout.ts';
 import { listAssociations, toQueryTable, type AssociationInfo } from './associations.ts';
@@ -36,6 +39,19 @@ export interface RunQueryOptions {
   readonly previewRows?: number;
   /** Aborting cancels the query (status `cancelled`); nothing is delivered. */
   readonly signal?: AbortSignal;
+  /**
+   * Delivery options for a list-rule result (identifiers for an activation platform):
+   * applied by the engine to the delivered rows, after the rules and the minimum list
+   * size, so the receiver gets only the transformed values.
+   */
+  readonly delivery?: DeliveryOptions;
+}
+
+export interface DeliveryOptions {
+  /** Output columns to normalise: trim spaces, tabs, LF and CR at both ends, lowercase. */
+  readonly normalize?: readonly string[];
+  /** Output columns to replace by their hex SHA-256 (of the normalised value if also normalised). */
+  readonly hash?: Readonly<Record<string, 'sha256'>>;
 }
 
 export type QueryOutcome =
@@ -66,6 +82,8 @@ interface Verdict {
   readonly tables: readonly QueryTableRecord[];
   readonly planned?: PlannedQuery;
   readonly validated?: AnyValidatedQuery;
+  /** The delivery options, resolved to output column names (empty: none). */
+  readonly delivery?: readonly ColumnDelivery[];
   readonly error?: Diagnostic;
 }
 
@@ -140,10 +158,12 @@ export async function runSource(
   }
   if (!receiving.receive) throw forbidden(`member '${receiver}' does not have the receive ability in '${collaborationName}'`);
 
-  const verdict = await judge(workspace, collaboration.id, runner, receiver, source);
+  const asked = requestedDelivery(options.delivery);
+  const verdict = withDelivery(await judge(workspace, collaboration.id, runner, receiver, source), asked);
   if (options.dryRun) {
     if (verdict.error) return { status: 'refused', error: verdict.error };
-    return { status: 'accepted', sql: printQuery(requirePlan(verdict).query, duckdbDialect) };
+    // With delivery options, the SQL shown is the delivered form the engine writes.
+    return { status: 'accepted', sql: deliveredSql(printQuery(requirePlan(verdict).query, duckdbDialect), verdict.delivery ?? []) };
   }
   const id = randomUUID();
   await insertQuery(db, {
@@ -154,6 +174,7 @@ export async function runSource(
     sql_text: sourceText(source),
     template_id: source.kind === 'template' ? source.template.id : null,
     parameters_json: source.kind === 'sql' ? null : JSON.stringify(source.values),
+    delivery_json: asked.length === 0 ? null : JSON.stringify(verdict.delivery ?? asked),
   });
   if (verdict.error) {
     await markRefused(db, id, verdict.error, verdict.tables);
@@ -216,6 +237,82 @@ async function judge(
     };
   }
   return { associations, tables, validated: validated.value, planned: planQuery(validated.value) };
+}
+
+/**
+ * The delivery options as one entry per column, in the order first named; column
+ * names lower-cased (SQL names are case-insensitive).
+ */
+export function requestedDelivery(options: DeliveryOptions | undefined): ColumnDelivery[] {
+  const entries = new Map<string, { normalize: boolean; hash?: 'sha256' }>();
+  const entry = (name: string): { normalize: boolean; hash?: 'sha256' } => {
+    const key = name.toLowerCase();
+    const found = entries.get(key) ?? { normalize: false };
+    entries.set(key, found);
+    return found;
+  };
+  for (const name of options?.normalize ?? []) entry(name).normalize = true;
+  for (const [name, algorithm] of Object.entries(options?.hash ?? {})) entry(name).hash = algorithm;
+  return [...entries].map(([column, e]) => ({ column, normalize: e.normalize, ...(e.hash ? { hash: e.hash } : {}) }));
+}
+
+/**
+ * Checks the delivery options against an accepted query: only a list-rule result
+ * (hashing an aggregate is meaningless), only its output columns, only text ones.
+ * A refusal depends on the query text alone, never on data.
+ */
+function withDelivery(verdict: Verdict, asked: readonly ColumnDelivery[]): Verdict {
+  if (asked.length === 0 || verdict.error !== undefined) return verdict;
+  const resolved = resolveDelivery(requirePlan(verdict), verdict.validated, asked);
+  return resolved.ok ? { ...verdict, delivery: resolved.value } : { ...verdict, error: resolved.error };
+}
+
+function resolveDelivery(
+  planned: PlannedQuery,
+  validated: AnyValidatedQuery | undefined,
+  asked: readonly ColumnDelivery[],
+): Result<ColumnDelivery[]> {
+  const options = optionNames(asked);
+  if (validated?.kind !== 'list') {
+    return refuse({
+      code: 'delivery-option-not-allowed',
+      message: `${options} apply to list-rule results only (identifiers delivered for activation); this is ${validated?.kind === 'custom' ? 'a custom' : 'an aggregation'}-rule query`,
+      hint: 'drop the delivery options: normalising or hashing an aggregate or analysis output is meaningless',
+    });
+  }
+  const items = selectOf(validated.query).items;
+  const typeOf = columnTypes(validated.aliases);
+  const resolved: ColumnDelivery[] = [];
+  for (const d of asked) {
+    const index = planned.outputColumns.findIndex((c) => c.toLowerCase() === d.column);
+    const item = items[index];
+    const column = planned.outputColumns[index];
+    if (item === undefined || column === undefined) {
+      return refuse({
+        code: 'unknown-column',
+        message: `the result has no column '${d.column}' to ${d.hash ? 'hash' : 'normalise'}; its columns are ${planned.outputColumns.join(', ')}`,
+        fragment: d.column,
+        hint: 'name an output column of the list (its alias, if it has one)',
+      });
+    }
+    const category = inferType(item.expr, typeOf);
+    if (category !== 'text') {
+      return refuse({
+        code: 'delivery-option-not-allowed',
+        message: `column '${column}' is not text (${category}); ${optionNames([d])} apply to text identifiers only`,
+        fragment: column,
+        hint: 'normalise and hash identifier columns such as email addresses',
+      });
+    }
+    resolved.push({ ...d, column });
+  }
+  return ok(resolved);
+}
+
+function optionNames(asked: readonly ColumnDelivery[]): string {
+  const normalize = asked.some((d) => d.normalize);
+  const hash = asked.some((d) => d.hash !== undefined);
+  return normalize && hash ? '--normalize and --hash' : hash ? '--hash' : '--normalize';
 }
 
 /** SQL -> AST; for a template, also binds the parameter values as typed literals. */
@@ -285,6 +382,7 @@ async function execute(
             ...(stagedPlan.stats === undefined ? {} : { statsSql: printQuery(stagedPlan.stats.query, duckdbDialect) }),
           }),
       ...(planned.listSizeCheck ? { deliverIfSql: printQuery(planned.listSizeCheck, duckdbDialect) } : {}),
+      ...(verdict.delivery !== undefined && verdict.delivery.length > 0 ? { delivery: verdict.delivery } : {}),
       outputFile,
       format,
       workDir,

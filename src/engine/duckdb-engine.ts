@@ -1,7 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { dirname, join } from 'node:path';
 import { encodeCell } from './cell-values.ts';
-import { QueryCancelled, type CellValue, type Engine, type ProtectedRunOutcome, type ProtectedRunRequest, type ResultColumn } from './engine.ts';
+import { QueryCancelled, type CellValue, type ColumnDelivery, type Engine, type ProtectedRunOutcome, type ProtectedRunRequest, type ResultColumn } from './engine.ts';
 import { quoteIdentifier, quoteString } from './quote.ts';
 
 export interface DuckDbEngineOptions {
@@ -63,7 +63,9 @@ export class DuckDbEngine implements Engine {
       // Always write Parquet first: it keeps the exact column types for the read-back.
       const parquet = request.format === 'csv' ? join(request.workDir, 'result.parquet') : request.outputFile;
       await guarded(() =>
-        connection.run(`COPY (${request.sql}) TO ${quoteString(parquet)} (FORMAT parquet, COMPRESSION zstd)`),
+        connection.run(
+          `COPY (${deliveredSql(request.sql, request.delivery ?? [])}) TO ${quoteString(parquet)} (FORMAT parquet, COMPRESSION zstd)`,
+        ),
       );
       if (request.format === 'csv') {
         await guarded(() =>
@@ -84,6 +86,34 @@ export class DuckDbEngine implements Engine {
       instance.closeSync();
     }
   }
+}
+
+/**
+ * The whitespace normalisation strips: space, tab, LF, CR, the same set as
+ * `dataset create --normalize` (src/catalog/crawl.ts), so a value normalised and hashed
+ * at ingest and one normalised and hashed on delivery agree.
+ */
+const WHITESPACE = "' ' || chr(9) || chr(10) || chr(13)";
+
+/**
+ * The rows of `sql` as delivered: the same columns in the same order, the named ones
+ * normalised and/or hashed with DuckDB's built-in `lower`, `trim` and `sha256` (hex).
+ *
+ * @example
+ *   deliveredSql('SELECT ...', [{ column: 'email', normalize: true, hash: 'sha256' }])
+ *   // SELECT * REPLACE (sha256(lower(trim("email", ...))) AS "email") FROM (SELECT ...) AS "__cr_delivered"
+ */
+export function deliveredSql(sql: string, delivery: readonly ColumnDelivery[]): string {
+  const replaced = delivery
+    .filter((d) => d.normalize || d.hash !== undefined)
+    .map((d) => {
+      let value = quoteIdentifier(d.column);
+      if (d.normalize) value = `lower(trim(${value}, ${WHITESPACE}))`;
+      if (d.hash === 'sha256') value = `sha256(${value})`;
+      return `${value} AS ${quoteIdentifier(d.column)}`;
+    });
+  if (replaced.length === 0) return sql;
+  return `SELECT * REPLACE (${replaced.join(', ')}) FROM (${sql}) AS "__cr_delivered"`;
 }
 
 async function seal(connection: DuckDBConnection, request: ProtectedRunRequest): Promise<void> {

@@ -22,6 +22,20 @@ export interface ResultColumn {
   readonly type: string;
 }
 
+/**
+ * A delivery option for one output column, applied while the result is written, to the
+ * rows that are delivered (after the gate), inside the same sealed instance: the file
+ * the receiver gets holds only the transformed values. The column must be a text
+ * column of `sql`'s output (the caller checks); NULL stays NULL.
+ */
+export interface ColumnDelivery {
+  readonly column: string;
+  /** Strip spaces, tabs, LF and CR at both ends, then lowercase (as `dataset create --normalize`). */
+  readonly normalize: boolean;
+  /** Replace the value (normalised first, if asked) by the lowercase hex SHA-256 of its UTF-8 bytes. */
+  readonly hash?: 'sha256';
+}
+
 export interface ProtectedRunRequest {
   readonly tables: readonly TableSource[];
   /** SQL printed from the planned AST; never user text. */
@@ -38,6 +52,8 @@ export interface ProtectedRunRequest {
    * `stats`. For the caller to show only to whom it may (the engine knows no rules).
    */
   readonly statsSql?: string;
+  /** Transformations of output columns on delivery (activation identifiers); none by default. */
+  readonly delivery?: readonly ColumnDelivery[];
   /** Where to write the result file. Its folder must exist and is private to this run. */
   readonly outputFile: string;
   readonly format: 'parquet' | 'csv';

@@ -3,6 +3,7 @@ import { attribution } from './analyses/attribution.ts';
 import { audienceOverlap } from './analyses/audience-overlap.ts';
 import { audienceProfile } from './analyses/audience-profile.ts';
 import { conversionLift } from './analyses/conversion-lift.ts';
+import { conversionLiftExposure } from './analyses/conversion-lift-exposure.ts';
 import { conversionOverlap } from './analyses/conversion-overlap.ts';
 import { frequencyToConversion } from './analyses/frequency-to-conversion.ts';
 import { incrementalReach } from './analyses/incremental-reach.ts';
@@ -21,6 +22,7 @@ export const ANALYSES: readonly Analysis[] = [
   conversionOverlap,
   attribution,
   conversionLift,
+  conversionLiftExposure,
   roas,
   frequencyToConversion,
   timeToConversion,

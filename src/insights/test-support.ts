@@ -18,6 +18,7 @@ import { DuckDbParser } from '../engine/duckdb-parser.ts';
 import { encodeCell } from '../engine/cell-values.ts';
 import type { CellValue } from '../engine/engine.ts';
 import { CustomChecker, customContext, customRule } from '../rules/custom-test-fixtures.ts';
+import { table } from '../rules/test-fixtures.ts';
 import { convertParsed } from '../sql/convert.ts';
 import { generateMediaData } from '../synthetic/generate.ts';
 import type { Analysis, AnalysisParameter, AnalysisRows, TableRole } from './analysis.ts';
@@ -158,7 +159,8 @@ export async function converterRefusal(analysis: Pick<Analysis, 'sql'>): Promise
 /**
  * Checks the analysis (parameters bound as literals) against the custom rule as table
  * owners would configure it: `disallowedOutputColumns: ['email_address']` and an output
- * constraint `COUNT_DISTINCT email_address >= 3` on every table it reads. Returns the
+ * constraint `COUNT_DISTINCT email_address >= 3` on every table it reads (campaign_audience
+ * included). Returns the
  * refusal message, or the constrained columns as they reach the outermost query
  * (`table.column -> alias.column`).
  */
@@ -168,9 +170,11 @@ export async function customRuleCheck(
 ): Promise<{ readonly refusal?: string; readonly carriers: readonly string[] }> {
   const constraint = [{ columnName: 'email_address', minimum: 3, type: 'COUNT_DISTINCT' as const }];
   const rule = customRule({ disallowedOutputColumns: ['email_address'], outputConstraints: constraint });
-  const ctx = customContext({ customers: rule, conversions: rule, impressions: rule, impressions_b: rule });
+  const base = customContext({ customers: rule, conversions: rule, impressions: rule, impressions_b: rule });
+  const audienceColumns = ['email_address', 'campaign_id', 'test_group'].map((name) => ({ name, type: 'VARCHAR' }));
+  const ctx = { ...base, tables: [...base.tables, table('campaign_audience', 'platform', audienceColumns, rule)] };
   const sql = bindForTest(analysis, {
-    customers: 'customers', conversions: 'conversions', impressions: 'impressions', impressions_b: 'impressions_b',
+    customers: 'customers', conversions: 'conversions', impressions: 'impressions', campaign_audience: 'campaign_audience', impressions_b: 'impressions_b',
   }, params);
   const checker = await CustomChecker.create();
   try {
@@ -252,4 +256,34 @@ function replaceParameters(sql: string, replacement: (name: string) => string): 
     }
   }
   return out;
+}
+
+/**
+ * FOR TESTS AND BENCH: by hand, the outermost-FROM column that carries the
+ * email_address of each platform table (impressions, impressions_b, campaign_audience:
+ * the tables the demo constrains) in each custom-rule analysis's SQL. The clean room
+ * adds `HAVING count(DISTINCT <carrier>) >= minimum` for each; `withThreshold` does the
+ * same to the plain SQL.
+ */
+export const PLATFORM_CARRIERS: Readonly<Record<string, readonly string[]>> = {
+  'audience-overlap': ['x.platform_email'],
+  'audience-profile': ['x.platform_email'],
+  'reach-frequency': ['u.email_address'],
+  'incremental-reach': ['r.a_email', 'r.b_email'],
+  'conversion-overlap': ['r.impression_email_address'],
+  attribution: ['k.impression_email_address'],
+  'conversion-lift': ['a.email_address'],
+  'conversion-lift-exposure': ['g.impression_email_address'],
+  roas: ['f.impression_email_address'],
+  'frequency-to-conversion': ['p.email_address'],
+  'time-to-conversion': ['x.impression_email_address'],
+};
+
+/** The SQL with `HAVING count(DISTINCT carrier) >= minimum` added to the outermost query (before its final ORDER BY). */
+export function withThreshold(sql: string, carriers: readonly string[], minimum: number): string {
+  if (carriers.length === 0) return sql;
+  const at = sql.lastIndexOf('\nORDER BY');
+  if (at < 0) throw new Error('expected the outermost query to end with ORDER BY');
+  const having = carriers.map((c) => `count(DISTINCT ${c}) >= ${minimum}`).join(' AND ');
+  return `${sql.slice(0, at)}\nHAVING ${having}${sql.slice(at)}`;
 }

@@ -147,4 +147,9 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('queries').addColumn('parameters_json', 'text').execute();
     },
   },
+  '0003_delivery_options': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('queries').addColumn('delivery_json', 'text').execute();
+    },
+  },
 };

@@ -100,6 +100,11 @@ export interface QueriesTable {
   /** The analysis template run, if any, and its parameter values (JSON). */
   template_id: string | null;
   parameters_json: string | null;
+  /**
+   * Delivery options asked for (normalise, hash) per output column (JSON array of
+   * `{column, normalize, hash?}`), or null for none.
+   */
+  delivery_json: string | null;
   submitted_at: string;
   started_at: string | null;
   finished_at: string | null;

@@ -1,10 +1,12 @@
 import { assertNever } from '../sql/ast.ts';
 import type { ColumnRef, Expr, FunctionCall, Query, SqlType } from '../sql/ast.ts';
 import { categoryOfTypeName, inferType, type TypeCategory } from '../sql/types.ts';
-import type { ColumnScope, CustomRefuser, OutColumn, RelInfo } from './custom-scope.ts';
-import { sameName } from './custom-scope.ts';
+import type { ColumnScope, CustomRefuser, OutColumn, RelInfo, Taint } from './custom-scope.ts';
+import { JOIN_EQUALITY_REFS, sameName } from './custom-scope.ts';
 import { aggregateCarriesValues, merge, step } from './custom-taint.ts';
 import { COMPARISONS, isAggregateName } from './expr-utils.ts';
+import { containsUnguardable, isUnguardable, numTypeName, numTypeOf, sumSafe } from './custom-numeric.ts';
+import type { CustomNumericFacts } from './validated-query.ts';
 
 /**
  * One walk over an expression of a custom-rule query: resolves its names, refuses
@@ -26,7 +28,18 @@ export interface ExprContext {
   /** Output aliases of the SELECT the expression is in. */
   readonly aliases: readonly AliasItem[];
   /** Analyses a nested query whose outer scope is `scope` (correlated references). */
-  readonly subquery: (q: Query, scope: ColumnScope) => RelInfo;
+  readonly subquery: (q: Query, scope: ColumnScope) => { readonly info: RelInfo; readonly correlated: Taint };
+  /** Filled for the planner's numeric rewrite (custom-numeric.ts). */
+  readonly facts: MutableNumericFacts;
+}
+
+export interface MutableNumericFacts extends CustomNumericFacts {
+  readonly exactSums: Set<FunctionCall>;
+  readonly numericValues: Set<Expr>;
+}
+
+export function emptyNumericFacts(): MutableNumericFacts {
+  return { exactSums: new Set(), numericValues: new Set() };
 }
 
 const CLEAN: ExprInfo = { taint: [], type: undefined, exact: false, carrier: undefined };
@@ -38,10 +51,26 @@ const REPRESENTATIVE: Readonly<Record<TypeCategory, string | undefined>> = {
 };
 const SAME_TYPE_ARGS = new Set(['coalesce', 'least', 'greatest', 'nullif']);
 
+const columnType = (r: ColumnRef): string | undefined => refTypes.get(r);
+
+/** A numeric type name for OutColumn.type: the static type when known, else `NUMERIC` (unknown width). */
+function typeOf(e: Expr, category: TypeCategory): string | undefined {
+  if (category === 'null') return 'NULL';
+  if (category !== 'numeric') return REPRESENTATIVE[category];
+  const t = numTypeOf(e, columnType);
+  return t === undefined ? 'NUMERIC' : numTypeName(t);
+}
+
 export function analyzeExpr(e: Expr, cx: ExprContext, mode: NameMode = 'columns'): ExprInfo {
+  const info = analyzeNode(e, cx, mode);
+  if (isUnguardable(e) && (category(info) === 'numeric' || numTypeOf(e, columnType) !== undefined)) cx.facts.numericValues.add(e);
+  return info;
+}
+
+function analyzeNode(e: Expr, cx: ExprContext, mode: NameMode): ExprInfo {
   const sub = (x: Expr): ExprInfo => analyzeExpr(x, cx, mode);
   const inferred = (taint: ExprInfo['taint']): ExprInfo => ({
-    taint, type: REPRESENTATIVE[inferType(e, (r) => refTypes.get(r))], exact: false, carrier: undefined,
+    taint, type: typeOf(e, inferType(e, columnType)), exact: false, carrier: undefined,
   });
   switch (e.kind) {
     case 'column':
@@ -59,10 +88,17 @@ export function analyzeExpr(e: Expr, cx: ExprContext, mode: NameMode = 'columns'
     case 'function':
       return inferred(functionTaint(e, cx, mode));
     case 'binary': {
+      if (e.op === '=' && e.left.kind === 'column' && e.right.kind === 'column') {
+        JOIN_EQUALITY_REFS.add(e.left);
+        JOIN_EQUALITY_REFS.add(e.right);
+      }
       const l = sub(e.left);
       const r = sub(e.right);
       if (COMPARISONS.has(e.op) || e.op === 'IS DISTINCT FROM' || e.op === 'IS NOT DISTINCT FROM') requireComparable(cx, l, r, e);
       if (['+', '-', '*', '/', '%'].includes(e.op)) requireArithmetic(cx, e.op, l, r, e);
+      if ((e.op === '+' || e.op === '-') && containsUnguardable(e) && [l, r].some((x) => ['date', 'timestamp', 'unknown'].includes(category(x)))) {
+        refuseUnguardedDate(cx, e);
+      }
       return inferred(merge(l.taint, r.taint));
     }
     case 'unary':
@@ -100,27 +136,54 @@ export function analyzeExpr(e: Expr, cx: ExprContext, mode: NameMode = 'columns'
       return inferred(merge(fn, ...partition, ...order));
     }
     case 'subquery': {
-      const info = oneColumn(cx.subquery(e.query, cx.scope), cx, e);
-      return { ...info.column, taint: step(merge(info.column.taint, info.rowTaint), 'scalar subquery'), carrier: undefined };
+      const { info: rel, correlated } = cx.subquery(e.query, cx.scope);
+      const info = oneColumn(rel, cx, e);
+      return { ...info.column, taint: step(merge(info.column.taint, info.rowTaint, step(correlated, 'correlated reference')), 'scalar subquery'), carrier: undefined };
     }
-    case 'exists':
-      cx.subquery(e.query, cx.scope);
-      return { ...CLEAN, type: 'BOOLEAN' };
+    case 'exists': {
+      // An uncorrelated EXISTS is a filter-like fact; a correlated one is a value per row.
+      const { correlated } = cx.subquery(e.query, cx.scope);
+      return { ...CLEAN, type: 'BOOLEAN', taint: step(step(correlated, 'correlated reference'), 'EXISTS') };
+    }
     case 'in-subquery': {
       const operand = sub(e.operand);
-      const info = oneColumn(cx.subquery(e.query, cx.scope), cx, e);
+      const { info: rel, correlated } = cx.subquery(e.query, cx.scope);
+      const info = oneColumn(rel, cx, e);
       requireComparable(cx, operand, info.column, e);
-      return { ...CLEAN, type: 'BOOLEAN', taint: merge(operand.taint, step(info.column.taint, 'IN subquery')) };
+      return { ...CLEAN, type: 'BOOLEAN', taint: merge(operand.taint, step(merge(info.column.taint, step(correlated, 'correlated reference')), 'IN subquery')) };
     }
     default:
       return assertNever(e);
   }
 }
 
+/** Date functions that raise on out-of-range dates; the printer guards them with TRY only. */
+const DATE_FUNCTIONS = new Set(['dateadd', 'date_trunc', 'date_diff']);
+/** Integer arguments (0-based) that an implicit cast would take from a wide value. */
+const INTEGER_ARGUMENTS: Readonly<Record<string, readonly number[]>> = { substring: [1, 2], round: [1], lag: [1, 2], lead: [1, 2] };
+
+function refuseUnguardedDate(cx: ExprContext, at: Expr): never {
+  return cx.refuser.fail('unguarded-date-arithmetic',
+    'date and time arithmetic cannot take an aggregate, window or subquery value here (the engine cannot guard it against out-of-range dates)', at, {
+      hint: 'compute the aggregate in a subquery or CTE and do the date arithmetic in the outer query, or inside the aggregate',
+    });
+}
+
 function functionTaint(f: FunctionCall, cx: ExprContext, mode: NameMode): ExprInfo['taint'] {
   const aggregate = isAggregateName(f.name);
   // Inside an aggregate, names are columns, never output aliases.
   const args = f.args.map((a) => analyzeExpr(a, cx, aggregate ? 'columns' : mode));
+  if (DATE_FUNCTIONS.has(f.name) && f.args.some(containsUnguardable)) refuseUnguardedDate(cx, f);
+  for (const i of INTEGER_ARGUMENTS[f.name] ?? []) {
+    const a = f.args[i];
+    if (a !== undefined && containsUnguardable(a)) {
+      cx.refuser.fail('unguarded-argument', `argument ${i + 1} of ${f.name.toUpperCase()} cannot be an aggregate, window or subquery value (an out-of-range value would make the query fail)`, a, {
+        hint: 'compute the value in a subquery or CTE first, or use a constant',
+      });
+    }
+  }
+  const first = f.args[0];
+  if ((f.name === 'sum' || f.name === 'avg') && first !== undefined && sumSafe(numTypeOf(first, columnType))) cx.facts.exactSums.add(f);
   if (SAME_TYPE_ARGS.has(f.name)) args.forEach((x) => args.forEach((y) => requireComparable(cx, x, y, f, f.name.toUpperCase())));
   if (!aggregate) return merge(...args.map((a) => a.taint));
   if (!aggregateCarriesValues(f.name)) return [];

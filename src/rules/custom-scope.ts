@@ -62,6 +62,9 @@ export interface Resolved {
 
 export const RESERVED_PREFIX = '__cr_';
 
+/** Column references that are one side of a plain `column = column` equality (a join condition). */
+export const JOIN_EQUALITY_REFS = new WeakSet<ColumnRef>();
+
 /** Builds `custom`-rule diagnostics (the shared Refuser knows only its own labels). */
 export class CustomRefuser {
   private readonly base: Refuser;
@@ -157,5 +160,29 @@ export class ColumnScope {
     this.refuser.fail('lateral-reference-not-allowed', `a subquery in FROM cannot read ${hit.alias}.${ref.name} of another relation in the same FROM (LATERAL)`, ref, {
       hint: 'join the subquery to that relation with ON instead',
     });
+  }
+}
+
+/**
+ * The outer scope as a correlated subquery sees it: records the taint of every outer
+ * column the subquery reads, anywhere (its WHERE too). A correlated subquery computes a
+ * value per outer row from those columns, so that taint flows to the subquery's value
+ * (`(SELECT COUNT(*) FROM t WHERE i.email LIKE 'a%')` is a bit of i.email per row).
+ */
+export class CorrelationScope extends ColumnScope {
+  private recorded: Taint = [];
+  constructor(private readonly enclosing: ColumnScope, refuser: CustomRefuser) {
+    super([], enclosing, refuser);
+  }
+
+  override lookup(ref: ColumnRef): Resolved | undefined {
+    const found = this.enclosing.lookup(ref);
+    // `inner.col = outer.col` is a join: which rows match is join knowledge (RULES.md).
+    if (found !== undefined && !JOIN_EQUALITY_REFS.has(ref)) this.recorded = [...this.recorded, ...found.column.taint];
+    return found;
+  }
+
+  get taint(): Taint {
+    return this.recorded;
   }
 }

@@ -1,11 +1,12 @@
 import { assertNever } from '../sql/ast.ts';
 import type { Expr, Query, QueryBody, Relation, Select, SetOperation, TableRef } from '../sql/ast.ts';
 import type { QueryContext, QueryTable } from './rule-types.ts';
-import { analyzeExpr, requireComparable, type AliasItem, type ExprContext, type ExprInfo } from './custom-expr.ts';
-import { ColumnScope, sameName, type CustomRefuser, type FromEntry, type OutColumn, type RelInfo, type Taint } from './custom-scope.ts';
+import { analyzeExpr, requireComparable, type AliasItem, type ExprContext, type ExprInfo, type MutableNumericFacts } from './custom-expr.ts';
+import { ColumnScope, CorrelationScope, sameName, type CustomRefuser, type FromEntry, type OutColumn, type RelInfo, type Taint } from './custom-scope.ts';
 import { columnTaint, merge, step } from './custom-taint.ts';
 import { isAggregateName } from './expr-utils.ts';
 import { findTable } from './resolve-tables.ts';
+import { unifiedTypeName } from './custom-numeric.ts';
 
 /**
  * The walk over a custom-rule statement: WITH lists, set operations, SELECTs and their
@@ -24,6 +25,7 @@ export interface Analysis {
   readonly refuser: CustomRefuser;
   readonly ctx: QueryContext;
   readonly occurrences: Occurrence[];
+  readonly facts: MutableNumericFacts;
 }
 
 interface Env {
@@ -80,7 +82,7 @@ function analyzeSetOperation(b: SetOperation, env: Env, an: Analysis): BodyInfo 
       && lc.carrier.table.sqlName === rc.carrier.table.sqlName && sameName(lc.carrier.column, rc.carrier.column);
     return {
       name: lc.name,
-      type: lc.type === rc.type ? lc.type : undefined,
+      type: lc.type === rc.type ? lc.type : unifiedTypeName(lc.type, rc.type),
       exact: lc.exact && rc.exact && lc.type === rc.type,
       taint: merge(step(lc.taint, side(1, i)), step(rc.taint, side(2, i))),
       carrier: same && lc.carrier !== undefined && rc.carrier !== undefined
@@ -93,7 +95,7 @@ function analyzeSetOperation(b: SetOperation, env: Env, an: Analysis): BodyInfo 
   const scope = new ColumnScope([{ alias: '', label: undefined, info: output, node: b.left.kind === 'select' && b.left.from !== undefined ? b.left.from : stubRelation }], env.outer, an.refuser);
   const cx = exprContext(scope, [], env, an);
   const order = b.orderBy.map((o) => step(ordinal(o.expr, columns, an) ?? analyzeExpr(o.expr, cx).taint, 'ORDER BY'));
-  for (const x of [b.limit, b.offset]) if (x !== undefined) analyzeExpr(x, cx);
+  for (const x of [b.limit, b.offset]) if (x !== undefined) constantLimit(x, cx, an);
   return {
     columns,
     rowTaint: merge(step(l.rowTaint, `${op} branch 1`), step(r.rowTaint, `${op} branch 2`), dedup, ...order),
@@ -106,8 +108,12 @@ const stubRelation: Relation = { kind: 'table', name: '' };
 
 function exprContext(scope: ColumnScope, aliases: readonly AliasItem[], env: Env, an: Analysis): ExprContext {
   return {
-    refuser: an.refuser, scope, aliases,
-    subquery: (q, sc) => analyzeQuery(q, { ctes: env.ctes, outer: sc, siblings: [] }, an),
+    refuser: an.refuser, scope, aliases, facts: an.facts,
+    subquery: (q, sc) => {
+      const outer = new CorrelationScope(sc, an.refuser);
+      const info = analyzeQuery(q, { ctes: env.ctes, outer, siblings: [] }, an);
+      return { info, correlated: outer.taint };
+    },
   };
 }
 
@@ -145,7 +151,7 @@ function analyzeSelect(s: Select, env: Env, an: Analysis): BodyInfo {
   const keys = s.groupBy.map((g) => step(groupKey(g, scope, aliases, columns, cx, an), 'GROUP BY key'));
   if (s.having !== undefined) analyzeExpr(s.having, cx, 'alias-first');
   const order = s.orderBy.map((o) => step(ordinal(o.expr, columns, an) ?? analyzeExpr(o.expr, cx, 'alias-first').taint, 'ORDER BY'));
-  for (const x of [s.limit, s.offset]) if (x !== undefined) analyzeExpr(x, cx0);
+  for (const x of [s.limit, s.offset]) if (x !== undefined) constantLimit(x, cx0, an);
   const distinct = s.distinct ? [step(merge(...columns.map((c) => c.taint)), 'DISTINCT')] : [];
   const aggregating = s.groupBy.length > 0 || s.items.some((it) => hasAggregate(it.expr))
     || (s.having !== undefined && hasAggregate(s.having));
@@ -157,6 +163,18 @@ function analyzeSelect(s: Select, env: Env, an: Analysis): BodyInfo {
     sources: new Set(entries.flatMap((e) => [...e.info.sources])),
     select: { entries, aggregating },
   };
+}
+
+/** LIMIT and OFFSET are constants: a value from the data (a subquery) could be negative and fail the query. */
+function constantLimit(x: Expr, cx: ExprContext, an: Analysis): void {
+  const constant = (e: Expr): boolean => e.kind === 'literal' || (e.kind === 'cast' && constant(e.operand))
+    || (e.kind === 'unary' && e.op !== 'NOT' && constant(e.operand));
+  if (!constant(x)) {
+    an.refuser.fail('limit-not-constant', 'LIMIT and OFFSET take a number, not a value computed from the data', x, {
+      hint: 'write a number (or a template parameter)',
+    });
+  }
+  analyzeExpr(x, cx);
 }
 
 /** DuckDB: a bare GROUP BY name is a FROM column first, then an output alias. */

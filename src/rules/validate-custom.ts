@@ -5,6 +5,7 @@ import type { ValidatedCustomQuery } from './validated-query.ts';
 import { checkCustomAuthorization } from './custom-authorization.ts';
 import { outputConstraintCarriers } from './custom-constraints.ts';
 import { CustomRefuser } from './custom-scope.ts';
+import { emptyNumericFacts } from './custom-expr.ts';
 import { analyzeQuery, TOP_ENV, type Analysis } from './custom-select.ts';
 import { refuseTaintedOutput, type OutputSite } from './custom-taint.ts';
 import { collectTableRefs, findTable } from './resolve-tables.ts';
@@ -36,7 +37,7 @@ export function validateCustom(query: Query, ctx: QueryContext, sqlText: string,
   const refuser = new CustomRefuser(sqlText);
   const denied = checkCustomAuthorization(referencedTables(query, ctx), ctx.runner, templateId);
   if (denied !== undefined) throw new Refusal(denied);
-  const an: Analysis = { refuser, ctx, occurrences: [] };
+  const an: Analysis = { refuser, ctx, occurrences: [], facts: emptyNumericFacts() };
   const top = analyzeQuery(query, TOP_ENV, an);
   refuseTaintedOutput(top, outputSites(query.body), refuser);
   const outputConstraints = outputConstraintCarriers(top, an.occurrences, refuser);
@@ -48,6 +49,7 @@ export function validateCustom(query: Query, ctx: QueryContext, sqlText: string,
     ...(templateId !== undefined ? { templateId } : {}),
     outputColumns: top.columns.map((c) => c.name),
     outputConstraints,
+    numeric: an.facts,
   };
 }
 

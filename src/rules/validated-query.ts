@@ -1,4 +1,4 @@
-import type { ColumnRef, Query } from '../sql/ast.ts';
+import type { ColumnRef, Expr, FunctionCall, Query } from '../sql/ast.ts';
 import type { QueryTable } from './rule-types.ts';
 
 /** One table occurrence in a query: `FROM impressions AS i` gives alias `i`. */
@@ -55,6 +55,16 @@ export interface ValidatedCustomQuery {
   /** Output column names (undefined for an unnamed expression). */
   readonly outputColumns: readonly (string | undefined)[];
   readonly outputConstraints: readonly CustomOutputConstraint[];
+  /** What the planner needs to keep aggregates from failing on data (custom-numeric.ts). */
+  readonly numeric: CustomNumericFacts;
+}
+
+/** Nodes of `query` (by identity) that the planner's numeric rewrite treats specially. */
+export interface CustomNumericFacts {
+  /** SUM/AVG calls (plain or in a window) whose argument's sum cannot overflow: they stay exact. */
+  readonly exactSums: ReadonlySet<FunctionCall>;
+  /** Aggregate, window and scalar-subquery nodes with a numeric value: DOUBLE when used as operands. */
+  readonly numericValues: ReadonlySet<Expr>;
 }
 
 /** What validateQuery returns when the caller says how the query runs. */

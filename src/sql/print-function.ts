@@ -84,9 +84,13 @@ export const FUNCTION_PRINTERS: Readonly<Record<CanonicalFunctionName, Printer>>
     if (scale === undefined) throw new Error('Internal error: unchecked TO_NUMBER format');
     return `${p.dialect.tryCastSpelling}(replace(${p.expr(arg(c, 0))}, ',', '') AS DECIMAL(38, ${scale}))`;
   },
-  date_trunc: (c, p) => `date_trunc(${p.dialect.quoteString(literalText(c.args[0]))}, ${p.expr(arg(c, 1))})`,
+  // Both raise on dates outside the timestamp range (and date_diff on DATE/TIMESTAMP mixes).
+  // DuckDB evaluates date_trunc of a DATE over the column's min/max statistics while
+  // planning, where TRY does not reach: truncate a TIMESTAMP (same result type) instead.
+  date_trunc: (c, p) => p.guarded(
+    `date_trunc(${p.dialect.quoteString(literalText(c.args[0]))}, ${p.dialect.tryCastSpelling}(${p.expr(arg(c, 1))} AS TIMESTAMP))`, c),
   date_diff: (c, p) =>
-    `date_diff(${p.dialect.quoteString(literalText(c.args[0]))}, ${p.expr(arg(c, 1))}, ${p.expr(arg(c, 2))})`,
+    p.guarded(`date_diff(${p.dialect.quoteString(literalText(c.args[0]))}, ${p.expr(arg(c, 1))}, ${p.expr(arg(c, 2))})`, c),
   least: unifying('least'), greatest: unifying('greatest'), nullif: unifying('NULLIF'), length: plain('length'),
   concat: plain('concat'),
 };

@@ -31,7 +31,7 @@ describe('printQuery (DuckDB)', () => {
     ['SELECT ln(x), log(x), log(2, x), sqrt(x) FROM t',
       'SELECT ln(CASE WHEN "x" > 0 THEN "x" END), log(CASE WHEN "x" > 0 THEN "x" END), log(CASE WHEN 2 > 0 AND 2 <> 1 THEN 2 END, CASE WHEN "x" > 0 THEN "x" END), sqrt(CASE WHEN "x" >= 0 THEN "x" END) FROM "t"'],
     ["SELECT DATEADD(month, 2, d), DATEADD('week', n, d), EXTRACT(year FROM d), date_trunc('month', d), DATEDIFF(day, a, b) FROM t",
-      "SELECT TRY((\"d\" + to_months(TRY_CAST(2 AS INTEGER)))), TRY((\"d\" + to_days(TRY_CAST(TRY((\"n\" * 7)) AS INTEGER)))), date_part('year', \"d\"), date_trunc('month', \"d\"), date_diff('day', \"a\", \"b\") FROM \"t\""],
+      "SELECT TRY((\"d\" + to_months(TRY_CAST(2 AS INTEGER)))), TRY((\"d\" + to_days(TRY_CAST(TRY((\"n\" * 7)) AS INTEGER)))), date_part('year', \"d\"), TRY(date_trunc('month', TRY_CAST(\"d\" AS TIMESTAMP))), TRY(date_diff('day', \"a\", \"b\")) FROM \"t\""],
     ["SELECT TO_CHAR(d, 'YYYY-MM'), TO_DATE(s, 'YYYY-MM-DD'), TO_TIMESTAMP(s, 'YYYY-MM-DD HH24:MI:SS'), TO_NUMBER(s, '999D99') FROM t",
       "SELECT strftime(\"d\", '%Y-%m'), CAST(try_strptime(\"s\", '%Y-%m-%d') AS DATE), try_strptime(\"s\", '%Y-%m-%d %H:%M:%S'), TRY_CAST(replace(\"s\", ',', '') AS DECIMAL(38, 2)) FROM \"t\""],
     ['SELECT CURRENT_DATE, GETDATE(), ceil(x), abs(x), round(x, 2), substring(s, 1, 2), coalesce(a, b), nullif(a, b) FROM t',

@@ -5,7 +5,7 @@ import type { AnalysisRows, TableRole } from '../../insights/analysis.ts';
 import { ANALYSES } from '../../insights/library.ts';
 import { commaList, withWorkspace } from '../context.ts';
 import { pickFormat, printJson, printRecords, toCsv, toTable, UsageError } from '../output.ts';
-import { outcomeExitCode, outcomeJson, parameterValues, printOutcome } from './query.ts';
+import { deliveryOptions, HASH_HELP, NORMALIZE_HELP, outcomeExitCode, outcomeJson, parameterValues, printOutcome } from './query.ts';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -82,23 +82,38 @@ export function registerInsightsCommands(program: Command): void {
       for (const s of report.skipped) process.stdout.write(`skipped ${s.analysis}: ${s.reason}\n`);
     });
   i.command('run <analysis> <collaboration>')
-    .description('run one analysis\nexample: cleanroom insights run attribution media --as brand --param lookback_days=14')
+    .description(
+      'run one analysis\nexample: cleanroom insights run attribution media --as brand --param lookback_days=14\n' +
+        'activation: cleanroom insights run segment-export media --as brand --receiver platform --normalize email_address --hash email_address=sha256',
+    )
     .requiredOption('--as <member>', 'acting member')
     .option('--param <name=value>', 'a parameter value (repeatable)', collect)
     .option('--tables <role=name,...>', 'for list analyses: association names by role')
     .option('--receiver <member>', 'who receives the result')
+    .option('--normalize <column>', NORMALIZE_HELP, collect)
+    .option('--hash <column=sha256>', HASH_HELP, collect)
     .option('--format <format>', 'table|json|csv')
     .action(
       async (
         analysis: string,
         name: string,
-        opts: { as: string; param?: string[]; tables?: string; receiver?: string; format?: string },
+        opts: {
+          as: string;
+          param?: string[];
+          tables?: string;
+          receiver?: string;
+          normalize?: string[];
+          hash?: string[];
+          format?: string;
+        },
         cmd: Command,
       ) => {
         const format = pickFormat(opts.format);
+        const delivery = deliveryOptions(opts.normalize, opts.hash);
         const { outcome, finished } = await withWorkspace(cmd, (ws) =>
           runInsight(ws, analysis, name, opts.as, parameterValues(opts.param ?? []), {
             ...(opts.receiver ? { receiver: opts.receiver } : {}),
+            delivery,
             tables: parseTableMapping(opts.tables),
           }),
         );

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { cancelQuery } from '../../collaboration/cancel-query.ts';
 import { listOwnQueries, queryLogs, type QueryLogEntry } from '../../collaboration/query-logs.ts';
-import { runQuery, runTemplate, type QueryOutcome } from '../../collaboration/run-query.ts';
+import { runQuery, runTemplate, type DeliveryOptions, type QueryOutcome } from '../../collaboration/run-query.ts';
 import { refused } from '../../collaboration/errors.ts';
 import { parseParameterAssignment } from '../../sql/template-spec.ts';
 import { withWorkspace } from '../context.ts';
@@ -24,6 +24,35 @@ export function parameterValues(pairs: readonly string[]): Record<string, string
   }
   return values;
 }
+
+/**
+ * `--normalize <column>` and `--hash <column>=sha256` (both repeatable; `--normalize`
+ * also takes a comma list) as delivery options. sha256 is the only algorithm.
+ */
+export function deliveryOptions(normalize: readonly string[] | undefined, hash: readonly string[] | undefined): DeliveryOptions {
+  const normalized = (normalize ?? []).flatMap((n) => n.split(',')).map((n) => n.trim());
+  if (normalized.some((n) => n === '')) throw new UsageError('--normalize takes an output column name');
+  const hashed: Record<string, 'sha256'> = {};
+  for (const pair of hash ?? []) {
+    const at = pair.lastIndexOf('=');
+    const column = pair.slice(0, Math.max(0, at)).trim();
+    const algorithm = pair.slice(at + 1).trim().toLowerCase();
+    if (at <= 0 || column === '') {
+      throw new UsageError(`--hash takes <column>=sha256 (e.g. --hash email_address=sha256), not '${pair}'`);
+    }
+    if (algorithm !== 'sha256') throw new UsageError(`--hash supports sha256 only, not '${algorithm}'`);
+    if (column.toLowerCase() in hashed) throw new UsageError(`--hash names column '${column}' twice`);
+    hashed[column.toLowerCase()] = 'sha256';
+  }
+  return {
+    ...(normalized.length > 0 ? { normalize: normalized } : {}),
+    ...(Object.keys(hashed).length > 0 ? { hash: hashed } : {}),
+  };
+}
+
+/** Help texts of the delivery options, shared by `query run` and `insights run`. */
+export const NORMALIZE_HELP = 'list results: trim and lowercase this output column on delivery (repeatable)';
+export const HASH_HELP = 'list results: deliver this output column as hex SHA-256, after --normalize if given (repeatable)';
 
 /** Exit status for a query outcome (shared/CLI.md): refusal 3, failure 1. */
 export function outcomeExitCode(outcome: QueryOutcome): number {
@@ -100,6 +129,8 @@ export function registerQueryCommands(program: Command): void {
     .option('--template <name>', 'run an approved analysis template instead of --sql')
     .option('--param <name=value>', 'a template parameter value (repeatable)', collectParam)
     .option('--receiver <member>', 'who receives the result (needs the receive ability)')
+    .option('--normalize <column>', NORMALIZE_HELP, collectParam)
+    .option('--hash <column=sha256>', HASH_HELP, collectParam)
     .option('--format <format>', 'table|json|csv')
     .option('--output-format <format>', 'stored result format: parquet|csv', 'parquet')
     .option('--dry-run', 'validate and print the verdict and the SQL that would run')
@@ -112,6 +143,8 @@ export function registerQueryCommands(program: Command): void {
           template?: string;
           param?: string[];
           receiver?: string;
+          normalize?: string[];
+          hash?: string[];
           format?: string;
           outputFormat: string;
           dryRun?: boolean;
@@ -134,6 +167,7 @@ export function registerQueryCommands(program: Command): void {
         const values = parameterValues(opts.param ?? []);
         const runOptions = {
           ...(opts.receiver ? { receiver: opts.receiver } : {}),
+          delivery: deliveryOptions(opts.normalize, opts.hash),
           format: opts.outputFormat as 'parquet' | 'csv',
           dryRun: opts.dryRun === true,
           signal: cancel.signal,

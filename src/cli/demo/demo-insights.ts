@@ -26,9 +26,9 @@ const TABLES = [
 
 /**
  * Every owner keeps identifiers out of every output; the platforms also require 100
- * distinct people of their impressions behind each output row. (The brand runs and
- * receives, so it sets no minimum of its own; the campaign audience carries none
- * because the lift analysis aggregates it in arms the constraint cannot follow.)
+ * distinct people of their tables (impressions, and platform1's campaign audience, which
+ * conversion-lift reads) behind each output row. The brand runs and receives, so it sets
+ * no minimum of its own.
  */
 function customRule(constrained: boolean): unknown {
   return {
@@ -71,7 +71,7 @@ export async function runInsightsDemo(workspace: Workspace, dataDir: string): Pr
       .orderBy('dataset_versions.version', 'desc')
       .executeTakeFirstOrThrow();
     const columns = (JSON.parse(registered.columns_json) as { name: string }[]).map((c) => c.name);
-    await createTable(db, t.owner, t.table, t.dataset, columns, customRule(t.dataset === 'impressions'));
+    await createTable(db, t.owner, t.table, t.dataset, columns, customRule(t.owner !== 'brand'));
   }
   const listTablesNeeded = [
     { owner: 'brand', table: 'customers_list', dataset: 'customers', columns: ['email_address', 'status', 'date_created'] },

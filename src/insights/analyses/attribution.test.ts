@@ -1,8 +1,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attribution } from './attribution.ts';
+import { PLATFORM_CARRIERS, withThreshold } from '../test-support.ts';
 import {
-  convertTemplate, createGoldenTables, loadGenerated, objects, openDb, rowsOf, runAnalysis, sortedRows,
+  bindForTest, convertTemplate, createGoldenTables, loadGenerated, objects, openDb, rowsOf, runAnalysis, sortedRows,
   type GeneratedData, type TestTables,
 } from './measurement-test-kit.ts';
 
@@ -52,6 +53,19 @@ describe('attribution', () => {
     // lookback 9: the window of C2 starts 03-11 09:00, one day after I3 -> C2 unattributed again (as with 7).
     const nine = await runAnalysis(db, attribution, golden, { lookback_days: 9 });
     expect(nine.result.rows.at(-1)).toEqual([null, null, 'USD', false, 3, 3, '60.00']);
+  });
+
+  it('golden: under an impressions constraint the unattributed row counts the reached people among its converters', async () => {
+    // lookback 7, unattributed USD row: C2 (a), C4 (c), C5 (e). a and c have impressions
+    // (outside the window), e has none: the row carries 2 distinct impression people.
+    // The clean room adds HAVING count(DISTINCT k.impression_email_address) >= minimum.
+    const sql = bindForTest(attribution, golden, { lookback_days: 7 });
+    const at = async (minimum: number): Promise<readonly (readonly unknown[])[]> =>
+      (await rowsOf(db, withThreshold(sql, PLATFORM_CARRIERS['attribution'] ?? [], minimum))).rows;
+    expect(await at(2)).toEqual([[null, null, 'USD', false, 3, 3, '60.00']]);
+    expect(await at(3)).toEqual([]);
+    // With a minimum of 1, the attributed rows (one credited person each) are back too.
+    expect((await at(1)).length).toBe(3);
   });
 
   it('generated data: equals an independent correlated-subquery answer', async () => {

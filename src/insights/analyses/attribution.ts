@@ -36,18 +36,42 @@ touches AS (
    AND i.date >= conv.conversion_date - INTERVAL 1 DAY * :lookback_days
 )`;
 
-const sql = `WITH ${LAST_TOUCH_CTES}
-SELECT t.campaign_id,
-       t.creative_id,
-       t.currency,
-       CASE WHEN t.impression_date IS NULL THEN FALSE ELSE TRUE END AS attributed,
+/*
+ * The credited conversions carry the credited impression's email_address; the
+ * unattributed ones carry the email_address of the converter's row in `reached` (the
+ * people with any impression, NULL for people never reached), so both UNION branches
+ * bring impressions.email_address unmodified to the outermost FROM and an impressions
+ * owner's constraint counts, in the unattributed row, the reached people whose
+ * conversions no impression in the window preceded.
+ */
+const sql = `WITH ${LAST_TOUCH_CTES},
+reached AS (
+  SELECT i.email_address
+  FROM {{impressions}} AS i
+  GROUP BY i.email_address
+),
+credited AS (
+  SELECT t.email_address, t.impression_email_address, t.price, t.currency,
+         t.campaign_id, t.creative_id, TRUE AS attributed
+  FROM touches AS t
+  WHERE t.touch_rank = 1 AND t.impression_date IS NOT NULL
+  UNION ALL
+  SELECT t.email_address, r.email_address, t.price, t.currency,
+         CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), FALSE
+  FROM touches AS t
+  LEFT JOIN reached AS r ON r.email_address = t.email_address
+  WHERE t.touch_rank = 1 AND t.impression_date IS NULL
+)
+SELECT k.campaign_id,
+       k.creative_id,
+       k.currency,
+       k.attributed,
        COUNT(*) AS conversions,
-       COUNT(DISTINCT t.email_address) AS converters,
-       SUM(t.price) AS revenue
-FROM touches AS t
-WHERE t.touch_rank = 1
-GROUP BY t.campaign_id, t.creative_id, t.currency, CASE WHEN t.impression_date IS NULL THEN FALSE ELSE TRUE END
-ORDER BY attributed DESC, t.campaign_id, t.creative_id, t.currency`;
+       COUNT(DISTINCT k.email_address) AS converters,
+       SUM(k.price) AS revenue
+FROM credited AS k
+GROUP BY k.campaign_id, k.creative_id, k.currency, k.attributed
+ORDER BY k.attributed DESC, k.campaign_id, k.creative_id, k.currency`;
 
 const documentation = `Last-touch, view-through attribution. Each conversion is credited to the **last
 impression of the same person at or before the conversion** (an impression at the same
@@ -67,9 +91,13 @@ credit to the last ad seen and none to earlier ones, and credits conversions tha
 have happened anyway (use \`conversion-lift\` for incrementality). A conversion in the same
 instant as an impression is credited to it. Output constraint: every output row is a
 GROUP BY aggregate over conversion rows; conversions.email_address (CTE \`conv\` → \`touches\`)
-and the credited impression's email_address (carried as \`impression_email_address\`) both reach
-the outermost FROM unmodified, so a COUNT_DISTINCT constraint of either owner is enforceable.
-An impressions-owner constraint suppresses the unattributed rows (they hold no impression).`;
+and impressions.email_address (the credited impression's, or for an unattributed conversion
+the converter's in the reached people, NULL if never reached) reach the outermost FROM
+unmodified through both UNION branches, so a COUNT_DISTINCT constraint of either owner is
+enforceable. Under an impressions owner's constraint an unattributed row needs that many
+reached people among its converters (people reached outside the window); converters never
+reached do not count toward it. Rows are per creative and currency: small creatives or
+currencies fall under an owner's minimum before campaigns do.`;
 
 export const attribution: Analysis = {
   name: 'attribution',

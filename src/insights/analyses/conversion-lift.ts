@@ -3,56 +3,30 @@ import type { CellValue } from '../../engine/engine.ts';
 import { cellNumber, twoProportion } from '../statistics.ts';
 
 /*
- * One row per (person, campaign, arm), email_address unmodified, from the holdout
- * (campaign_audience) or from the exposure split of the brand's customers; then one
- * GROUP BY per campaign counting users and converters of each arm.
+ * The randomised holdout only (the exposure comparison is `conversion-lift-exposure`):
+ * the outermost FROM is the campaign audience itself, its email_address unmodified, with
+ * each person's conversion count joined by email; one GROUP BY per campaign counts users
+ * and converters of each arm.
  */
 const sql = `WITH converters AS (
   SELECT c.email_address, COUNT(*) AS conversions
   FROM {{conversions}} AS c
   GROUP BY c.email_address
-),
-holdout AS (
-  SELECT a.email_address, a.campaign_id, a.test_group AS arm
-  FROM {{campaign_audience}} AS a
-  WHERE :design = 'holdout' AND a.test_group IN ('test', 'control')
-),
-campaigns AS (
-  SELECT i.campaign_id
-  FROM {{impressions}} AS i
-  WHERE :design = 'exposure'
-  GROUP BY i.campaign_id
-),
-exposed AS (
-  SELECT i.email_address, i.campaign_id, 1 AS is_exposed
-  FROM {{impressions}} AS i
-  WHERE :design = 'exposure'
-  GROUP BY i.email_address, i.campaign_id
-),
-exposure AS (
-  SELECT cu.email_address, k.campaign_id,
-         CASE WHEN e.is_exposed IS NULL THEN 'control' ELSE 'test' END AS arm
-  FROM {{customers}} AS cu
-  CROSS JOIN campaigns AS k
-  LEFT JOIN exposed AS e ON e.email_address = cu.email_address AND e.campaign_id = k.campaign_id
-),
-arms AS (
-  SELECT h.email_address, h.campaign_id, h.arm FROM holdout AS h
-  UNION ALL
-  SELECT x.email_address, x.campaign_id, x.arm FROM exposure AS x
 )
 SELECT :design AS design,
-       g.campaign_id,
-       COUNT(DISTINCT CASE WHEN g.arm = 'test' THEN g.email_address END) AS test_users,
-       COUNT(DISTINCT CASE WHEN g.arm = 'test' AND v.conversions > 0 THEN g.email_address END) AS test_converters,
-       COUNT(DISTINCT CASE WHEN g.arm = 'control' THEN g.email_address END) AS control_users,
-       COUNT(DISTINCT CASE WHEN g.arm = 'control' AND v.conversions > 0 THEN g.email_address END) AS control_converters
-FROM arms AS g
-LEFT JOIN converters AS v ON v.email_address = g.email_address
-GROUP BY g.campaign_id
-ORDER BY g.campaign_id`;
+       a.campaign_id,
+       COUNT(DISTINCT CASE WHEN a.test_group = 'test' THEN a.email_address END) AS test_users,
+       COUNT(DISTINCT CASE WHEN a.test_group = 'test' AND v.conversions > 0 THEN a.email_address END) AS test_converters,
+       COUNT(DISTINCT CASE WHEN a.test_group = 'control' THEN a.email_address END) AS control_users,
+       COUNT(DISTINCT CASE WHEN a.test_group = 'control' AND v.conversions > 0 THEN a.email_address END) AS control_converters
+FROM {{campaign_audience}} AS a
+LEFT JOIN converters AS v ON v.email_address = a.email_address
+WHERE a.test_group IN ('test', 'control')
+GROUP BY a.campaign_id
+ORDER BY a.campaign_id`;
 
-const sqlOutput: readonly OutputColumn[] = [
+/** The columns both lift analyses hand to `finishLift` (the holdout's SQL output). */
+export const LIFT_ARMS: readonly OutputColumn[] = [
   { name: 'design', description: 'holdout (randomised test vs control) or exposure (exposed vs unexposed customers: biased)' },
   { name: 'campaign_id', description: 'Campaign' },
   { name: 'test_users', description: 'People in the test arm (holdout: test group of the campaign audience; exposure: customers with an impression of the campaign)' },
@@ -65,8 +39,9 @@ export const EXPOSURE_CAVEAT =
   'BIASED: exposed vs unexposed is not a randomised comparison (who gets exposed depends on targeting and activity), so this lift is not causal';
 export const HOLDOUT_CAVEAT = 'Randomised holdout: intention-to-treat lift of being in the campaign audience';
 
-const output: readonly OutputColumn[] = [
-  ...sqlOutput,
+/** The output of both lift analyses: the arms, then the statistics `finishLift` computes. */
+export const LIFT_OUTPUT: readonly OutputColumn[] = [
+  ...LIFT_ARMS,
   { name: 'test_rate', description: 'test_converters / test_users' },
   { name: 'control_rate', description: 'control_converters / control_users' },
   { name: 'absolute_lift', description: 'test_rate − control_rate (a difference of proportions)' },
@@ -79,22 +54,28 @@ const output: readonly OutputColumn[] = [
   { name: 'caveat', description: 'How far the comparison can be read as causal' },
 ];
 
-function finish(rows: AnalysisRows): AnalysisRows {
-  const at = (name: string): number => {
-    const i = rows.columns.indexOf(name);
-    if (i < 0) throw new Error(`Internal error: conversion-lift output has no column ${name}`);
-    return i;
-  };
-  const [iDesign, iTu, iTc, iCu, iCc] = [at('design'), at('test_users'), at('test_converters'), at('control_users'), at('control_converters')];
+/** Index of a column, or an internal error naming the analysis. */
+export function columnIndex(rows: AnalysisRows, analysis: string, name: string): number {
+  const i = rows.columns.indexOf(name);
+  if (i < 0) throw new Error(`Internal error: ${analysis} output has no column ${name}`);
+  return i;
+}
+
+/** Adds rates, lift, interval, z-test and caveat to rows with the LIFT_ARMS columns. */
+export function finishLift(rows: AnalysisRows): AnalysisRows {
+  const at = (name: string): number => columnIndex(rows, 'conversion-lift', name);
+  const arms = LIFT_ARMS.map((c) => at(c.name));
+  const [iDesign, , iTu, iTc, iCu, iCc] = arms;
+  const cell = (row: readonly CellValue[], i: number | undefined): CellValue => (i === undefined ? null : row[i] ?? null);
   const out = rows.rows.map((row): CellValue[] => {
-    const n1 = cellNumber(row[iTu]);
-    const x1 = cellNumber(row[iTc]);
-    const n2 = cellNumber(row[iCu]);
-    const x2 = cellNumber(row[iCc]);
+    const n1 = cellNumber(cell(row, iTu));
+    const x1 = cellNumber(cell(row, iTc));
+    const n2 = cellNumber(cell(row, iCu));
+    const x2 = cellNumber(cell(row, iCc));
     const r = n1 === null || x1 === null || n2 === null || x2 === null ? null : twoProportion({ x1, n1, x2, n2 });
-    const caveat = row[iDesign] === 'exposure' ? EXPOSURE_CAVEAT : HOLDOUT_CAVEAT;
+    const caveat = cell(row, iDesign) === 'exposure' ? EXPOSURE_CAVEAT : HOLDOUT_CAVEAT;
     return [
-      ...row,
+      ...arms.map((i) => cell(row, i)),
       n1 !== null && x1 !== null && n1 > 0 ? x1 / n1 : null,
       n2 !== null && x2 !== null && n2 > 0 ? x2 / n2 : null,
       r?.difference ?? null,
@@ -107,30 +88,11 @@ function finish(rows: AnalysisRows): AnalysisRows {
       caveat,
     ];
   });
-  return { columns: output.map((c) => c.name), rows: out };
+  return { columns: LIFT_OUTPUT.map((c) => c.name), rows: out };
 }
 
-const documentation = `Did the campaign cause conversions? Compares the conversion rate (share of people
-with at least one conversion) of a test arm with a control arm, per campaign.
-
-\`design\` = \`holdout\` (default) uses the platform's randomised holdout in
-\`campaign_audience\`: test = the campaign audience's \`test\` group, control = its
-\`control\` group, which got no impressions of that campaign. Because the split is random,
-the difference is the causal effect of being in the campaign audience
-(intention-to-treat: test people who were never served an ad still count as test).
-
-\`design\` = \`exposure\` splits the brand's customers into those with at least one impression
-of the campaign (test) and those without (control). **This comparison is biased**:
-exposure is not random (targeting picks likely buyers, active people see more ads), so
-the "lift" mixes the ad effect with who was targeted. Use it only when no holdout exists,
-as a descriptive comparison; every row carries that caveat.
-
-Inputs: conversions (email_address; every conversion in the table counts, so give the
-brand's conversions of the measurement period), campaign_audience (email_address,
-campaign_id, test_group), impressions (email_address, campaign_id) and customers
-(email_address). The template reads all four tables whichever design runs.
-
-Output: users and converters of each arm (from SQL), then computed by the receiver:
+/** How to read the statistics (shared by both lift analyses' documentation). */
+export const LIFT_STATISTICS_DOC = `Output: users and converters of each arm, then computed by the receiver:
 rates, absolute lift (test − control, in rate points), relative lift (absolute /
 control rate), the 95% confidence interval of the absolute lift (Wald interval,
 unpooled standard error √(p₁(1−p₁)/n₁ + p₂(1−p₂)/n₂)), the z statistic and two-sided
@@ -140,33 +102,53 @@ converting people).
 
 How to read: the lift is significant at 5% when p_value < 0.05, equivalently (nearly
 always) when the interval excludes 0. The normal approximation needs enough converters in
-each arm (a common rule: at least 10 converters and 10 non-converters per arm).
+each arm (a common rule: at least 10 converters and 10 non-converters per arm).`;
+
+const documentation = `Did the campaign cause conversions? Compares the conversion rate (share of people
+with at least one conversion) of a test arm with a control arm, per campaign, using the
+platform's randomised holdout in \`campaign_audience\`: test = the campaign audience's
+\`test\` group, control = its \`control\` group, which got no impressions of that campaign.
+Because the split is random, the difference is the causal effect of being in the
+campaign audience (intention-to-treat: test people who were never served an ad still
+count as test). Without a holdout, \`conversion-lift-exposure\` compares exposed with
+unexposed customers (biased).
+
+Inputs: campaign_audience (email_address, campaign_id, test_group; rows of other groups
+are ignored) and conversions (email_address; every conversion in the table counts, so
+give the brand's conversions of the measurement period).
+
+Parameter \`design\`: only \`holdout\` (kept for the output column and for scripts that
+pass it; the exposure design is the separate analysis \`conversion-lift-exposure\`).
+
+${LIFT_STATISTICS_DOC}
 
 Caveats: a person in both arms of a campaign counts in both; control arms are small (about
 10% of the audience), so intervals are wide. Output constraint: every row is a GROUP BY
-aggregate over person rows; campaign_audience.email_address (holdout) and
-customers.email_address (exposure) flow unmodified through the UNION to the outermost
-FROM, so a COUNT_DISTINCT constraint on them is enforceable; conversions.email_address
-reaches the outermost FROM only as the join key of the converters CTE.`;
+aggregate over the campaign audience's rows, whose email_address is the outermost FROM's
+own column, so the platform's COUNT_DISTINCT constraint on campaign_audience counts the
+people of both arms of the campaign; conversions.email_address reaches the outermost
+FROM unmodified as the key of the converters CTE (a brand constraint on conversions
+counts the campaign's converters, both arms).`;
 
 export const conversionLift: Analysis = {
   name: 'conversion-lift',
   category: 'measurement',
   question: 'How much did each campaign raise the conversion rate, test vs control, with a 95% interval and a p-value?',
   documentation,
-  tables: ['conversions', 'campaign_audience', 'impressions', 'customers'],
+  tables: ['conversions', 'campaign_audience'],
   columns: {
     conversions: ['email_address'],
     campaign_audience: ['email_address', 'campaign_id', 'test_group'],
-    impressions: ['email_address', 'campaign_id'],
-    customers: ['email_address'],
   },
   parameters: [
-    { name: 'design', type: 'VARCHAR', default: 'holdout', allowed: ['holdout', 'exposure'], description: 'holdout: randomised test vs control (campaign_audience); exposure: exposed vs unexposed customers (biased)' },
+    {
+      name: 'design', type: 'VARCHAR', default: 'holdout', allowed: ['holdout'],
+      description: 'holdout: randomised test vs control (campaign_audience); for exposed vs unexposed customers run conversion-lift-exposure',
+    },
   ],
   sql,
-  sqlOutput,
-  finish,
-  output,
+  sqlOutput: LIFT_ARMS,
+  finish: finishLift,
+  output: LIFT_OUTPUT,
   rule: 'custom',
 };

@@ -5,6 +5,8 @@ import { LAST_TOUCH_CTES, LOOKBACK_PARAMETER } from './attribution.ts';
  * One fact row per impression (cost, in the chosen currency's row) and one per
  * attributed conversion (in its own currency's row), carrying the impressions' and the
  * conversions' email_address unmodified in two columns, then one GROUP BY over (campaign, currency).
+ * Zeros are added inside the sums (SUM(COALESCE(x, 0)), equal to COALESCE(SUM(x), 0) since
+ * every group has a row), so each money sum is a lone aggregate the clean room keeps exact.
  */
 const sql = `WITH ${LAST_TOUCH_CTES},
 facts AS (
@@ -22,9 +24,9 @@ SELECT f.campaign_id,
        f.currency,
        SUM(f.impression) AS impressions,
        SUM(f.cost) AS spend,
-       COALESCE(SUM(f.conversion), 0) AS attributed_conversions,
-       COALESCE(SUM(f.price), 0) AS attributed_revenue,
-       CAST(COALESCE(SUM(f.price), 0) AS DOUBLE) / CAST(SUM(f.cost) AS DOUBLE) AS roas,
+       SUM(COALESCE(f.conversion, 0)) AS attributed_conversions,
+       SUM(COALESCE(f.price, 0)) AS attributed_revenue,
+       CAST(SUM(COALESCE(f.price, 0)) AS DOUBLE) / CAST(SUM(f.cost) AS DOUBLE) AS roas,
        CAST(SUM(f.cost) AS DOUBLE) / CAST(SUM(f.conversion) AS DOUBLE) AS cpa,
        CAST(SUM(f.cost) AS DOUBLE) * 1000 / CAST(SUM(f.impression) AS DOUBLE) AS cpm
 FROM facts AS f

@@ -2,6 +2,7 @@ import type { Select } from '../../sql/ast.ts';
 import type { ValidatedCustomQuery } from '../validated-query.ts';
 import { andAll, bin, fn, int } from './ast-build.ts';
 import type { PlannedQuery } from './planned-query.ts';
+import { safeCustomQuery } from './custom-numeric-safety.ts';
 
 /**
  * Custom-rule queries run as written (an approved template or a provider's ad-hoc SQL);
@@ -9,16 +10,18 @@ import type { PlannedQuery } from './planned-query.ts';
  * GROUP BY aggregate: `HAVING count(DISTINCT <carrier>) >= minimum`, where the carrier is
  * the constrained column as the outermost FROM exposes it (found by lineage in
  * validate-custom). The validator refuses a query where a constraint cannot be placed.
+ * Before that, aggregates are made unable to fail on data (custom-numeric-safety.ts).
  */
 export function planCustom(v: ValidatedCustomQuery): PlannedQuery {
   const outputColumns = v.outputColumns.map((name, i) => name ?? `column_${i + 1}`);
-  if (v.outputConstraints.length === 0) return { query: v.query, outputColumns };
-  const body = v.query.body;
+  const query = safeCustomQuery(v.query, v.numeric);
+  if (v.outputConstraints.length === 0) return { query, outputColumns };
+  const body = query.body;
   if (body.kind !== 'select') {
     throw new Error('Internal error: output constraints on a custom query whose outermost part is not a SELECT');
   }
   const checks = v.outputConstraints.map((c) => bin('>=', fn('count', [c.expr], true), int(c.minimum)));
   const having = andAll([body.having, ...checks]);
   const constrained: Select = { ...body, ...(having === undefined ? {} : { having }) };
-  return { query: { ...v.query, body: constrained }, outputColumns };
+  return { query: { ...query, body: constrained }, outputColumns };
 }
