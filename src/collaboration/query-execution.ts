@@ -1,0 +1,190 @@
+/**
+ * Runs an accepted query on the sealed engine, delivers the result to the receiver's
+ * store and records the outcome, atomically (files first, metadata last).
+ */
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { QueryCancelled, type TableSource } from '../engine/engine.ts';
+import { EngineError } from '../engine/duckdb-engine.ts';
+import { ROW_ID_COLUMN, type PlannedQuery } from '../rules/plan/plan-query.ts';
+import { duckdbDialect } from '../sql/dialect.ts';
+import { ok, type Diagnostic } from '../sql/diagnostic.ts';
+import { printQuery } from '../sql/print.ts';
+import { resultKey } from '../storage/layout.ts';
+import { nowIso } from './clock.ts';
+import { latestVersion } from './dataset-records.ts';
+import { operationDir } from './orphans.ts';
+import { crashPoint } from './crash-points.ts';
+import { markCancelled, markFailed, markRefused, markRunning, type QueryTableRecord, type TableStats } from './query-records.ts';
+import type { Workspace } from './workspace.ts';
+import { requirePlan, type Verdict } from './query-verdict.ts';
+import type { QueryOutcome, RunQueryOptions } from './run-query.ts';
+
+export async function execute(
+  workspace: Workspace,
+  id: string,
+  receiver: string,
+  runner: string,
+  verdict: Verdict,
+  options: RunQueryOptions,
+): Promise<QueryOutcome> {
+  const { db, store } = workspace;
+  const planned = requirePlan(verdict);
+  await markRunning(db, id, verdict.tables);
+  crashPoint('query:running');
+  const started = Date.now();
+  const workDir = operationDir(workspace);
+  const staged: { release(): Promise<void> }[] = [];
+  try {
+    const sources: TableSource[] = [];
+    const stats: Record<string, TableStats> = {};
+    for (const record of verdict.tables) {
+      const association = verdict.associations.find((a) => a.sqlName === record.sqlName);
+      if (!association) throw new Error('Internal error: referenced association vanished');
+      const version = await latestVersion(db, association.table.datasetId);
+      const files: string[] = [];
+      for (const key of version.files) {
+        const object = await store.stage(key);
+        if (!object) throw new Error(`Internal error: dataset file ${key} is missing from the store`);
+        staged.push(object);
+        files.push(object.path);
+      }
+      sources.push({
+        viewName: association.sqlName,
+        files,
+        columns: [ROW_ID_COLUMN, ...association.table.columns.map((c) => c.name)],
+      });
+      stats[association.sqlName] = { rowsRead: version.rowCount, bytesRead: version.bytes };
+    }
+    const format = options.format ?? 'parquet';
+    const outputFile = join(workDir, format === 'csv' ? 'delivery.csv' : 'delivery.parquet');
+    const stagedPlan = planned.staged;
+    const outcome = await workspace.engine.runProtected({
+      tables: sources,
+      // The staged form returns the same rows as planned.query, plus owner-only counts.
+      ...(stagedPlan === undefined
+        ? { sql: printQuery(planned.query, duckdbDialect) }
+        : {
+            sql: printQuery(stagedPlan.deliver, duckdbDialect),
+            stage: { table: stagedPlan.table, sql: printQuery(stagedPlan.stage, duckdbDialect) },
+            ...(stagedPlan.stats === undefined ? {} : { statsSql: printQuery(stagedPlan.stats.query, duckdbDialect) }),
+          }),
+      ...(planned.listSizeCheck ? { deliverIfSql: printQuery(planned.listSizeCheck, duckdbDialect) } : {}),
+      ...(verdict.delivery !== undefined && verdict.delivery.length > 0 ? { delivery: verdict.delivery } : {}),
+      outputFile,
+      format,
+      workDir,
+      previewRows: options.previewRows ?? 10_000,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const durationMs = Date.now() - started;
+    crashPoint('query:executed');
+    if (!outcome.delivered) {
+      const error: Diagnostic = {
+        code: 'list-too-small',
+        rule: 'list',
+        message: 'the list is smaller than a table owner\'s minimumListSize, so it is not delivered',
+        hint: 'widen the filters or the join so that more rows overlap',
+      };
+      await markRefused(db, id, error, verdict.tables);
+      return { id, status: 'refused', error };
+    }
+    recordSuppressed(stats, verdict.tables, planned, outcome.stats, runner);
+    const resultId = randomUUID();
+    const key = unwrapKey(resultKey(receiver, resultId, format));
+    const info = await store.putFile(key, outputFile);
+    crashPoint('query:stored');
+    try {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('results')
+          .values({
+            id: resultId,
+            query_id: id,
+            member: receiver,
+            store_key: key,
+            format,
+            columns_json: JSON.stringify(outcome.columns),
+            row_count: outcome.rowCount,
+            bytes: info.size,
+            created_at: nowIso(),
+          })
+          .execute();
+        await trx
+          .updateTable('queries')
+          .set({
+            status: 'succeeded',
+            row_count: outcome.rowCount,
+            duration_ms: durationMs,
+            table_stats_json: JSON.stringify(stats),
+            finished_at: nowIso(),
+          })
+          .where('id', '=', id)
+          .execute();
+      });
+    } catch (e) {
+      await store.delete(key);
+      throw e;
+    }
+    crashPoint('query:committed');
+    // A runner that is not the receiver learns only the status (shared/RULES.md).
+    if (receiver !== runner) return { id, status: 'succeeded' };
+    const location = (await store.stage(key))?.path ?? key;
+    return {
+      id,
+      status: 'succeeded',
+      durationMs,
+      delivery: { resultId, columns: outcome.columns, rows: outcome.preview, rowCount: outcome.rowCount, location },
+    };
+  } catch (e) {
+    if (e instanceof QueryCancelled) {
+      await markCancelled(db, id, Date.now() - started);
+      return { id, status: 'cancelled', error: { code: 'cancelled', message: 'the query was cancelled before it finished' } };
+    }
+    if (!(e instanceof EngineError)) throw e;
+    await markFailed(db, id, e.message, Date.now() - started);
+    return {
+      id,
+      status: 'failed',
+      error: { code: 'internal-error', message: 'the query failed inside the engine; the operator can see the details' },
+    };
+  } finally {
+    for (const object of staged) await object.release();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Groups removed by each table's output constraints (summed over the aliases of a
+ * self-join), into that table's owner-only stats (query-logs.ts shows a table's stats
+ * to its owner only). Never for a table the runner owns: no count of dropped rows may
+ * reach the runner (RULES.md).
+ */
+function recordSuppressed(
+  stats: Record<string, TableStats>,
+  tables: readonly QueryTableRecord[],
+  planned: PlannedQuery,
+  counts: Readonly<Record<string, number>> | undefined,
+  runner: string,
+): void {
+  const columns = planned.staged?.stats?.columns;
+  if (columns === undefined || counts === undefined) return;
+  const removed = new Map<string, number>();
+  for (const { table, column } of columns) {
+    const n = counts[column];
+    if (n === undefined) throw new Error(`Internal error: suppression count ${column} missing`);
+    removed.set(table, (removed.get(table) ?? 0) + n);
+  }
+  for (const record of tables) {
+    const n = removed.get(record.sqlName);
+    const current = stats[record.sqlName];
+    if (n === undefined || current === undefined || record.owner === runner) continue;
+    stats[record.sqlName] = { ...current, rowsSuppressed: n };
+  }
+}
+
+function unwrapKey(result: ReturnType<typeof resultKey>): string {
+  if (!result.ok) throw new Error(`Internal error: ${result.error.message}`);
+  return result.value;
+}
