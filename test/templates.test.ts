@@ -61,6 +61,9 @@ describe('analysis templates under the custom rule', () => {
   it('shows the reviewer the SQL that will run, the tables and columns read, and the outputs', async () => {
     const review = await describeTemplate(workspace, await findTemplate(workspace, 'c', 'platform', 'reach'));
     expect(review.runSql).toMatch(/TRY_CAST\('none' AS VARCHAR\)/);
+    // What runs once approved: both owners' minimums of 2 people are in the SQL.
+    expect(review.runSql).toMatch(/HAVING .*count\(DISTINCT "i"\."email_address"\) >= 2/);
+    expect(review.refusal).toBeUndefined();
     expect(review.reads).toEqual({ customers: ['email_address'], impressions: ['email_address', 'campaign_id', 'device_type'] });
     expect(review.outputs).toEqual(['campaign_id', 'reached_customers', 'impressions']);
   });
@@ -133,6 +136,8 @@ describe('analysis templates under the custom rule', () => {
     });
     await setApproval(workspace, 'c', 'leak', 'brand', 'customers', true);
     await setApproval(workspace, 'c', 'leak', 'platform', 'impressions', true);
+    const review = await describeTemplate(workspace, await findTemplate(workspace, 'c', 'platform', 'leak'));
+    expect(review.refusal?.code).toBe('disallowed-output-column');
     const out = await runTemplate(workspace, 'c', 'brand', 'leak', {});
     expect(out).toMatchObject({ status: 'refused', error: { code: 'disallowed-output-column' } });
     if (out.status === 'refused') expect(out.error.message).toMatch(/email_address/);

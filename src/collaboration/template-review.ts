@@ -2,7 +2,11 @@ import type { Query, QueryBody } from '../sql/ast.ts';
 import { duckdbDialect } from '../sql/dialect.ts';
 import { printQuery } from '../sql/print.ts';
 import { bindParameters } from '../sql/template-bind.ts';
-import { listAssociations } from './associations.ts';
+import { listAssociations, toQueryTable } from './associations.ts';
+import { planQuery } from '../rules/plan/plan-query.ts';
+import type { QueryContext } from '../rules/rule-types.ts';
+import { validateQuery } from '../rules/validate-query.ts';
+import type { Diagnostic } from '../sql/diagnostic.ts';
 import { findCollaboration } from './collaborations.ts';
 import { refused } from './errors.ts';
 import { parseTemplateSql } from './template-parse.ts';
@@ -11,8 +15,13 @@ import type { Workspace } from './workspace.ts';
 
 export interface TemplateReview {
   readonly template: TemplateInfo;
-  /** The SQL printed from the AST, with defaults bound where every parameter has one. */
+  /**
+   * The SQL that runs once every owner approves, with defaults bound where every
+   * parameter has one: planned (output constraints, numeric safety) and printed.
+   */
   readonly runSql: string;
+  /** Why the template would be refused even once approved (e.g. a disallowed output column). */
+  readonly refusal?: Diagnostic;
   /** Columns of each table that the SQL mentions (allowed columns only exist). */
   readonly reads: Readonly<Record<string, readonly string[]>>;
   readonly outputs: readonly string[];
@@ -33,7 +42,26 @@ export async function describeTemplate(workspace: Workspace, template: TemplateI
     const columns = associations.find((a) => a.sqlName === name)?.table.columns.map((c) => c.name) ?? [];
     reads[name] = columns.filter((c) => mentioned.has(c));
   }
-  return { template, runSql: printQuery(shown, duckdbDialect), reads, outputs: outputNames(parsed.value.body) };
+  // Judge it as if every owner had approved it, so the reviewer sees what would run.
+  const approved: QueryContext = {
+    runner: template.creator,
+    tables: associations.map((a) => {
+      const table = toQueryTable(a);
+      const rule = table.rule;
+      return rule?.kind === 'custom' && !rule.allowedAnalyses.includes(template.id)
+        ? { ...table, rule: { ...rule, allowedAnalyses: [...rule.allowedAnalyses.filter((x) => x !== 'ANY_QUERY'), template.id] } }
+        : table;
+    }),
+  };
+  const validated = validateQuery(shown, approved, template.sql, { templateId: template.id });
+  const runSql = printQuery(validated.ok ? planQuery(validated.value).query : shown, duckdbDialect);
+  return {
+    template,
+    runSql,
+    ...(validated.ok ? {} : { refusal: validated.error }),
+    reads,
+    outputs: outputNames(parsed.value.body),
+  };
 }
 
 function columnNames(query: Query): Set<string> {

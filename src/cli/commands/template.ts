@@ -7,6 +7,7 @@ import { describeTemplate } from '../../collaboration/template-review.ts';
 import { formatParameterSpec, parseParameterSpec } from '../../sql/template-spec.ts';
 import { withWorkspace } from '../context.ts';
 import { pickFormat, printJson, printRecords } from '../output.ts';
+import { formatDiagnostic } from '../diagnostics.ts';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -82,7 +83,8 @@ export function registerTemplateCommands(program: Command): void {
           `parameters: ${review.template.parameters.map(formatParameterSpec).join(' ') || 'none'}\n` +
           `reads: ${Object.entries(review.reads).map(([table, cols]) => `${table}(${cols.join(', ')})`).join('; ')}\n` +
           `outputs: ${review.outputs.join(', ')}\n` +
-          `approved by: ${Object.entries(review.approvals).map(([table, yes]) => `${table}=${yes ? 'yes' : 'no'}`).join(', ')}\n`,
+          `approved by: ${Object.entries(review.approvals).map(([table, yes]) => `${table}=${yes ? 'yes' : 'no'}`).join(', ')}\n` +
+          (review.refusal ? `would be refused even once approved: ${formatDiagnostic(review.refusal)}\n` : ''),
       );
     });
   for (const verb of ['approve', 'revoke'] as const) {
