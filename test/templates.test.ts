@@ -2,6 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CleanroomError } from '../src/collaboration/errors.ts';
+import { queryLogs } from '../src/collaboration/query-logs.ts';
 import { runQuery, runTemplate } from '../src/collaboration/run-query.ts';
 import { setApproval } from '../src/collaboration/template-approvals.ts';
 import { describeTemplate } from '../src/collaboration/template-review.ts';
@@ -92,6 +93,10 @@ describe('analysis templates under the custom rule', () => {
   it('binds hostile values as data, never as SQL', async () => {
     const run = await runTemplate(workspace, 'c', 'brand', 'reach', { skip_device: "x' OR 1=1 --" });
     if (run.status !== 'succeeded' || !run.delivery) throw new Error('expected a delivery');
+    // The owners' log shows the template and the exact value given.
+    const logged = (await queryLogs(workspace.db, 'c', 'platform')).find((e) => 'id' in run && e.id === run.id);
+    expect(logged?.parameters).toEqual({ skip_device: "x' OR 1=1 --" });
+    expect(logged?.templateId).toMatch(/^tpl-/);
     // No device is called that, so nothing is skipped: the same rows as the default.
     expect(run.delivery.rows).toEqual([
       ['c1', 2, 3],

@@ -14,6 +14,9 @@ export interface QueryLogEntry {
   readonly sql: string;
   readonly tables: readonly string[];
   readonly status: string;
+  /** The analysis template run, and its parameter values as given. */
+  readonly templateId?: string;
+  readonly parameters?: Readonly<Record<string, string>>;
   readonly error?: Diagnostic;
   readonly rowCount?: number;
   readonly durationMs?: number;
@@ -30,7 +33,7 @@ async function loadQueries(db: Kysely<Database>, collaborationId: number) {
     .selectFrom('queries')
     .select([
       'id', 'submitted_at', 'runner', 'receiver', 'sql_text', 'tables_json', 'status', 'error_json',
-      'row_count', 'duration_ms', 'table_stats_json', 'delivery_json',
+      'row_count', 'duration_ms', 'table_stats_json', 'template_id', 'parameters_json', 'delivery_json',
     ])
     .where('collaboration_id', '=', collaborationId)
     .orderBy('submitted_at')
@@ -61,6 +64,8 @@ function view(row: QueryRow, viewer: string): QueryLogEntry {
     sql: row.sql_text,
     tables: tables.map((t) => t.sqlName),
     status: row.status,
+    ...(row.template_id ? { templateId: row.template_id } : {}),
+    ...(row.parameters_json ? { parameters: JSON.parse(row.parameters_json) as Record<string, string> } : {}),
     ...(row.error_json ? { error: JSON.parse(row.error_json) as Diagnostic } : {}),
     ...(row.delivery_json ? { delivery: JSON.parse(row.delivery_json) as ColumnDelivery[] } : {}),
     ...(seesFigures && row.row_count !== null ? { rowCount: row.row_count } : {}),

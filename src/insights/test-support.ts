@@ -89,6 +89,70 @@ export async function generatedTestData(options: {
   return { dir, tables, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
+export interface OpenedTestData {
+  readonly db: TestDb;
+  readonly data: GeneratedTestData;
+}
+
+/**
+ * The common setup of the planning tests: an in-memory database, `setup` on it (the
+ * hand-built tables), then generated data and, for each entry of `views`, a view
+ * `<name>` over the generated table of that role.
+ */
+export async function openTestData(options: {
+  readonly seed: number;
+  readonly platforms: number;
+  readonly views: Readonly<Record<string, TableRole>>;
+  readonly setup?: (db: TestDb) => Promise<void>;
+}): Promise<OpenedTestData> {
+  const db = await openTestDb();
+  let data: GeneratedTestData | undefined;
+  try {
+    await options.setup?.(db);
+    data = await generatedTestData({ seed: options.seed, scale: 20_000, platforms: options.platforms });
+    for (const [name, role] of Object.entries(options.views)) {
+      const relation = data.tables[role];
+      if (relation === undefined) throw new Error(`no generated table for role ${role}`);
+      await db.run(`CREATE VIEW ${name} AS SELECT * FROM ${relation}`);
+    }
+    return { db, data };
+  } catch (error) {
+    await closeTestData({ db, data });
+    throw error;
+  }
+}
+
+/** Undoes `openTestData` (either part may be missing when the setup failed). */
+export async function closeTestData(opened: Partial<OpenedTestData>): Promise<void> {
+  opened.db?.close();
+  await opened.data?.remove();
+}
+
+/**
+ * The hand-built tables of the audience tests. Brand `customers` a..g (g has no
+ * state); platform `impressions` of a, b, d, e, x, y, z.
+ */
+export async function createAudienceTables(db: TestDb): Promise<void> {
+  await db.run(`CREATE TABLE customers AS SELECT * FROM (VALUES
+    ('a@x.com', 'CA', 'US', 'active'),
+    ('b@x.com', 'CA', 'MX', 'active'),
+    ('c@x.com', 'NY', 'US', 'inactive'),
+    ('d@x.com', 'NY', 'CA', 'active'),
+    ('e@x.com', 'TX', 'US', 'churned'),
+    ('f@x.com', 'CA', 'US', 'active'),
+    ('g@x.com', NULL, 'US', 'pending')
+  ) t(email_address, state, birth_country, status)`);
+  await db.run(`CREATE TABLE impressions AS SELECT * FROM (VALUES
+    ('a@x.com', 'mobile'), ('a@x.com', 'mobile'), ('a@x.com', 'desktop'),
+    ('b@x.com', 'mobile'),
+    ('d@x.com', 'ctv'),
+    ('e@x.com', 'mobile'), ('e@x.com', 'tablet'),
+    ('x@x.com', 'mobile'),
+    ('y@x.com', 'desktop'),
+    ('z@x.com', 'mobile'), ('z@x.com', 'mobile')
+  ) t(email_address, device_type)`);
+}
+
 /** The analysis SQL with tables and parameters substituted (defaults for parameters not given). */
 export function bindForTest(
   analysis: Pick<Analysis, 'name' | 'sql' | 'parameters'>,

@@ -90,7 +90,9 @@ export async function runInsightsDemo(workspace: Workspace, dataDir: string): Pr
     if (!associated.has(t.sqlName)) await associate(db, INSIGHTS_COLLABORATION, t.owner, t.table, t.sqlName, undefined);
   }
   for (const l of listTablesNeeded) {
-    if (!associated.has(l.table)) await associate(db, INSIGHTS_COLLABORATION, l.owner, l.table, l.table, undefined);
+    // The activation list may go only to the platform: the brand must not receive the
+    // platform's identifiers of its customers.
+    if (!associated.has(l.table)) await associate(db, INSIGHTS_COLLABORATION, l.owner, l.table, l.table, ['platform']);
   }
   const installed = await installInsights(workspace, INSIGHTS_COLLABORATION, 'brand', {});
   for (const template of installed.installed) {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attribution } from './attribution.ts';
 import { PLATFORM_CARRIERS, withThreshold } from '../test-support.ts';
 import {
-  bindForTest, convertTemplate, createGoldenTables, loadGenerated, objects, openDb, rowsOf, runAnalysis, sortedRows,
+  bindForTest, closeMeasurementData, convertTemplate, objects, openMeasurementData, rowsOf, runAnalysis, sortedRows,
   type GeneratedData, type TestTables,
 } from './measurement-test-kit.ts';
 
@@ -12,11 +12,9 @@ let golden: TestTables;
 let generated: GeneratedData;
 
 beforeAll(async () => {
-  db = await openDb();
-  golden = await createGoldenTables(db);
-  generated = await loadGenerated(db);
+  ({ db, golden, generated } = await openMeasurementData());
 });
-afterAll(async () => { await generated.cleanup(); db.closeSync(); });
+afterAll(() => closeMeasurementData({ db, generated }));
 
 describe('attribution', () => {
   it('converts through the allowlisted AST with its parameter', async () => {

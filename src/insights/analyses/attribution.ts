@@ -1,4 +1,4 @@
-import type { Analysis, AnalysisParameter } from '../analysis.ts';
+import type { Analysis, AnalysisParameter, OutputColumn } from '../analysis.ts';
 
 /** `lookback_days`, shared with `roas`. */
 export const LOOKBACK_PARAMETER: AnalysisParameter = {
@@ -73,6 +73,16 @@ FROM credited AS k
 GROUP BY k.campaign_id, k.creative_id, k.currency, k.attributed
 ORDER BY k.attributed DESC, k.campaign_id, k.creative_id, k.currency`;
 
+const columns: readonly OutputColumn[] = [
+  { name: 'campaign_id', description: 'Campaign of the credited impression; NULL for unattributed conversions' },
+  { name: 'creative_id', description: 'Creative of the credited impression; NULL for unattributed conversions' },
+  { name: 'currency', description: 'Currency of the conversions in the row (revenue is never added across currencies)' },
+  { name: 'attributed', description: 'true if the conversions were credited to an impression, false for the unattributed row' },
+  { name: 'conversions', description: 'Conversions credited (each conversion row counts once)' },
+  { name: 'converters', description: 'Distinct people among those conversions' },
+  { name: 'revenue', description: 'Sum of price of those conversions, in `currency`' },
+];
+
 const documentation = `Last-touch, view-through attribution. Each conversion is credited to the **last
 impression of the same person at or before the conversion** (an impression at the same
 instant counts as before it) that is no more than \`lookback_days\` × 24 hours older than
@@ -111,23 +121,7 @@ export const attribution: Analysis = {
   },
   parameters: [LOOKBACK_PARAMETER],
   sql,
-  sqlOutput: [
-    { name: 'campaign_id', description: 'Campaign of the credited impression; NULL for unattributed conversions' },
-    { name: 'creative_id', description: 'Creative of the credited impression; NULL for unattributed conversions' },
-    { name: 'currency', description: 'Currency of the conversions in the row (revenue is never added across currencies)' },
-    { name: 'attributed', description: 'true if the conversions were credited to an impression, false for the unattributed row' },
-    { name: 'conversions', description: 'Conversions credited (each conversion row counts once)' },
-    { name: 'converters', description: 'Distinct people among those conversions' },
-    { name: 'revenue', description: 'Sum of price of those conversions, in `currency`' },
-  ],
-  output: [
-    { name: 'campaign_id', description: 'Campaign of the credited impression; NULL for unattributed conversions' },
-    { name: 'creative_id', description: 'Creative of the credited impression; NULL for unattributed conversions' },
-    { name: 'currency', description: 'Currency of the conversions in the row (revenue is never added across currencies)' },
-    { name: 'attributed', description: 'true if the conversions were credited to an impression, false for the unattributed row' },
-    { name: 'conversions', description: 'Conversions credited (each conversion row counts once)' },
-    { name: 'converters', description: 'Distinct people among those conversions' },
-    { name: 'revenue', description: 'Sum of price of those conversions, in `currency`' },
-  ],
+  sqlOutput: columns,
+  output: columns,
   rule: 'custom',
 };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  asObjects, converterRefusal, customRuleCheck, generatedTestData, openTestDb, runAnalysis, type GeneratedTestData, type TestDb,
+  asObjects, closeTestData, converterRefusal, createAudienceTables, customRuleCheck, openTestData, runAnalysis, type GeneratedTestData, type TestDb,
 } from '../test-support.ts';
 import { audienceOverlap } from './audience-overlap.ts';
 
@@ -8,35 +8,13 @@ let db: TestDb;
 let data: GeneratedTestData;
 
 beforeAll(async () => {
-  db = await openTestDb();
-  // Brand customers a..g (g has no state); platform audience a, b, d, e, x, y, z.
-  await db.run(`CREATE TABLE customers AS SELECT * FROM (VALUES
-    ('a@x.com', 'CA', 'US', 'active'),
-    ('b@x.com', 'CA', 'MX', 'active'),
-    ('c@x.com', 'NY', 'US', 'inactive'),
-    ('d@x.com', 'NY', 'CA', 'active'),
-    ('e@x.com', 'TX', 'US', 'churned'),
-    ('f@x.com', 'CA', 'US', 'active'),
-    ('g@x.com', NULL, 'US', 'pending')
-  ) t(email_address, state, birth_country, status)`);
-  await db.run(`CREATE TABLE impressions AS SELECT * FROM (VALUES
-    ('a@x.com', 'mobile'), ('a@x.com', 'mobile'), ('a@x.com', 'desktop'),
-    ('b@x.com', 'mobile'),
-    ('d@x.com', 'ctv'),
-    ('e@x.com', 'mobile'), ('e@x.com', 'tablet'),
-    ('x@x.com', 'mobile'),
-    ('y@x.com', 'desktop'),
-    ('z@x.com', 'mobile'), ('z@x.com', 'mobile')
-  ) t(email_address, device_type)`);
-  data = await generatedTestData({ seed: 31, scale: 20_000, platforms: 1 });
-  await db.run(`CREATE VIEW gen_customers AS SELECT * FROM ${data.tables.customers}`);
-  await db.run(`CREATE VIEW gen_impressions AS SELECT * FROM ${data.tables.impressions}`);
+  ({ db, data } = await openTestData({
+    seed: 31, platforms: 1, setup: createAudienceTables,
+    views: { gen_customers: 'customers', gen_impressions: 'impressions' },
+  }));
 });
 
-afterAll(async () => {
-  db?.close();
-  await data?.remove();
-});
+afterAll(() => closeTestData({ db, data }));
 
 const hand = { customers: 'customers', impressions: 'impressions' };
 

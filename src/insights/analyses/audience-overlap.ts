@@ -1,5 +1,6 @@
 import type { CellValue } from '../../engine/engine.ts';
 import type { Analysis, AnalysisRows } from '../analysis.ts';
+import { AUDIENCE_DIMENSIONS, AUDIENCE_DIMENSION_COLUMNS, audienceDimensionCtes, ratio } from './planning-shared.ts';
 
 /**
  * Planning: how many of the brand's customers the ad platform can reach, and how much
@@ -17,22 +18,7 @@ import type { Analysis, AnalysisRows } from '../analysis.ts';
  * with MAX. With constraints on both tables a row needs the minimum on both sides: for
  * a segmented row that means on the overlap.
  */
-const SQL = `WITH brand AS (
-  SELECT DISTINCT email_address,
-    COALESCE(CASE :segment
-      WHEN 'state' THEN state
-      WHEN 'birth_country' THEN birth_country
-      WHEN 'status' THEN status
-      ELSE 'all' END, '(missing)') AS segment
-  FROM {{customers}}
-  WHERE email_address IS NOT NULL
-),
-platform AS (
-  SELECT DISTINCT email_address,
-    COALESCE(CASE :segment WHEN 'device_type' THEN device_type ELSE 'all' END, '(missing)') AS segment
-  FROM {{impressions}}
-  WHERE email_address IS NOT NULL
-),
+const SQL = `WITH ${audienceDimensionCtes('segment', 'segment')}
 people AS (
   SELECT b.email_address AS brand_email, p.email_address AS platform_email,
     CASE
@@ -84,16 +70,13 @@ Caveats: the platform audience is the people served ads in the data, not the pla
 user base. Rows under an owner's minimum count of people are left out silently. See
 docs/insights-planning.md.`,
   tables: ['customers', 'impressions'],
-  columns: {
-    customers: ['email_address', 'state', 'birth_country', 'status'],
-    impressions: ['email_address', 'device_type'],
-  },
+  columns: AUDIENCE_DIMENSION_COLUMNS,
   parameters: [
     {
       name: 'segment',
       type: 'VARCHAR',
       default: 'none',
-      allowed: ['none', 'state', 'birth_country', 'status', 'device_type'],
+      allowed: ['none', ...AUDIENCE_DIMENSIONS],
       description: 'Split by this dimension (customers: state, birth_country, status; impressions: device_type), or none.',
     },
   ],
@@ -119,10 +102,6 @@ const RATIO_COLUMNS = ['overlap_share_of_brand', 'overlap_share_of_platform', 'j
 
 function addUnion(a: number | null, b: number | null, both: number | null): number | null {
   return a === null || b === null || both === null ? null : a + b - both;
-}
-
-function ratio(a: number | null, b: number | null): number | null {
-  return a === null || b === null || b === 0 ? null : a / b;
 }
 
 function withRatios(

@@ -1,5 +1,5 @@
-import type { CellValue } from '../../engine/engine.ts';
 import type { Analysis, AnalysisRows } from '../analysis.ts';
+import { AUDIENCE_DIMENSIONS, AUDIENCE_DIMENSION_COLUMNS, audienceDimensionCtes, numberReader, ratio } from './planning-shared.ts';
 
 /**
  * Planning: how the overlap (brand customers the platform reaches) differs from the
@@ -15,22 +15,7 @@ import type { Analysis, AnalysisRows } from '../analysis.ts';
  * Totals are window COUNT(DISTINCT ...) OVER () on the joined rows, taken with MAX, so
  * they do not change when rows are suppressed. No identifier is output.
  */
-const SQL = `WITH brand AS (
-  SELECT DISTINCT email_address,
-    COALESCE(CASE :dimension
-      WHEN 'state' THEN state
-      WHEN 'birth_country' THEN birth_country
-      WHEN 'status' THEN status
-      ELSE 'all' END, '(missing)') AS value
-  FROM {{customers}}
-  WHERE email_address IS NOT NULL
-),
-platform AS (
-  SELECT DISTINCT email_address,
-    COALESCE(CASE :dimension WHEN 'device_type' THEN device_type ELSE 'all' END, '(missing)') AS value
-  FROM {{impressions}}
-  WHERE email_address IS NOT NULL
-),
+const SQL = `WITH ${audienceDimensionCtes('dimension', 'value')}
 people AS (
   SELECT b.email_address AS brand_email, p.email_address AS platform_email,
     CASE WHEN :dimension = 'device_type' THEN p.value ELSE b.value END AS value,
@@ -69,26 +54,20 @@ Caveats: totals come from the query, so shares stay right when small rows are su
 shown shares then add up to less than 1); device_type shares add up to more than 1 (several
 devices per person). Indexes of small values swing widely. See docs/insights-planning.md.`,
   tables: ['customers', 'impressions'],
-  columns: {
-    customers: ['email_address', 'state', 'birth_country', 'status'],
-    impressions: ['email_address', 'device_type'],
-  },
+  columns: AUDIENCE_DIMENSION_COLUMNS,
   parameters: [
     {
       name: 'dimension',
       type: 'VARCHAR',
       default: 'state',
-      allowed: ['state', 'birth_country', 'status', 'device_type'],
+      allowed: [...AUDIENCE_DIMENSIONS],
       description: 'The dimension to profile: customers state, birth_country, status; impressions device_type.',
     },
   ],
   sql: SQL,
   sqlOutput: SQL_OUTPUT,
   finish: (rows: AnalysisRows): AnalysisRows => {
-    const at = (row: readonly CellValue[], column: string): number | null => {
-      const cell = row[rows.columns.indexOf(column)];
-      return cell === null || cell === undefined ? null : Number(cell);
-    };
+    const at = numberReader(rows);
     return {
       columns: [...rows.columns, 'share_of_overlap', 'share_of_base', 'index'],
       rows: rows.rows.map((row) => {
@@ -107,7 +86,3 @@ devices per person). Indexes of small values swing widely. See docs/insights-pla
   ],
   rule: 'custom',
 };
-
-function ratio(a: number | null, b: number | null): number | null {
-  return a === null || b === null || b === 0 ? null : a / b;
-}

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPOSURE_CAVEAT, LIFT_OUTPUT } from './conversion-lift.ts';
 import { conversionLiftExposure } from './conversion-lift-exposure.ts';
 import {
-  convertTemplate, createGoldenTables, loadGenerated, objects, openDb, rowsOf, runAnalysis, sortedRows,
+  closeMeasurementData, convertTemplate, objects, openMeasurementData, rowsOf, runAnalysis, sortedRows,
   type GeneratedData, type TestTables,
 } from './measurement-test-kit.ts';
 
@@ -12,11 +12,9 @@ let golden: TestTables;
 let generated: GeneratedData;
 
 beforeAll(async () => {
-  db = await openDb();
-  golden = await createGoldenTables(db);
-  generated = await loadGenerated(db);
+  ({ db, golden, generated } = await openMeasurementData());
 });
-afterAll(async () => { await generated.cleanup(); db.closeSync(); });
+afterAll(() => closeMeasurementData({ db, generated }));
 
 /** The first six output columns (the arms) of the finished rows. */
 function arms(rows: { rows: readonly (readonly unknown[])[] }): unknown[][] {

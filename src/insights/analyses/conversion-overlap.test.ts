@@ -2,7 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversionOverlap } from './conversion-overlap.ts';
 import {
-  convertTemplate, createGoldenTables, pick, loadGenerated, openDb, rowsOf, runAnalysis, sortedRows,
+  closeMeasurementData, convertTemplate, openMeasurementData, pick, rowsOf, runAnalysis, sortedRows,
   type GeneratedData, type TestTables,
 } from './measurement-test-kit.ts';
 
@@ -11,11 +11,9 @@ let golden: TestTables;
 let generated: GeneratedData;
 
 beforeAll(async () => {
-  db = await openDb();
-  golden = await createGoldenTables(db);
-  generated = await loadGenerated(db);
+  ({ db, golden, generated } = await openMeasurementData());
 });
-afterAll(async () => { await generated.cleanup(); db.closeSync(); });
+afterAll(() => closeMeasurementData({ db, generated }));
 
 describe('conversion-overlap', () => {
   it('converts through the allowlisted AST with its parameter', async () => {

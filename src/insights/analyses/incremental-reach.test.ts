@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CellValue } from '../../engine/engine.ts';
 import {
-  asObjects, converterRefusal, customRuleCheck, generatedTestData, openTestDb, runAnalysis, type GeneratedTestData, type TestDb,
+  asObjects, closeTestData, converterRefusal, customRuleCheck, openTestData, runAnalysis, type GeneratedTestData, type TestDb,
 } from '../test-support.ts';
 import { incrementalReach } from './incremental-reach.ts';
 
 let db: TestDb;
 let data: GeneratedTestData;
 
-beforeAll(async () => {
-  db = await openTestDb();
+async function createHandTables(db: TestDb): Promise<void> {
   await db.run(`CREATE TABLE imp_a AS SELECT * FROM (VALUES
     ('a@x.com', 'cmp-1'), ('a@x.com', 'cmp-1'), ('b@x.com', 'cmp-1'), ('c@x.com', 'cmp-2'),
     ('d@x.com', 'cmp-1'), ('d@x.com', 'cmp-2')
@@ -21,16 +20,16 @@ beforeAll(async () => {
   await db.run(`CREATE TABLE customers AS SELECT * FROM (VALUES
     ('a@x.com'), ('b@x.com'), ('e@x.com'), ('f@x.com'), ('x@x.com')
   ) t(email_address)`);
-  data = await generatedTestData({ seed: 34, scale: 20_000, platforms: 2 });
-  await db.run(`CREATE VIEW gen_a AS SELECT * FROM ${data.tables.impressions}`);
-  await db.run(`CREATE VIEW gen_b AS SELECT * FROM ${data.tables.impressions_b}`);
-  await db.run(`CREATE VIEW gen_customers AS SELECT * FROM ${data.tables.customers}`);
+}
+
+beforeAll(async () => {
+  ({ db, data } = await openTestData({
+    seed: 34, platforms: 2, setup: createHandTables,
+    views: { gen_a: 'impressions', gen_b: 'impressions_b', gen_customers: 'customers' },
+  }));
 });
 
-afterAll(async () => {
-  db?.close();
-  await data?.remove();
-});
+afterAll(() => closeTestData({ db, data }));
 
 const hand = { impressions: 'imp_a', impressions_b: 'imp_b', customers: 'customers' };
 

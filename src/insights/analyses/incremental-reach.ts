@@ -1,5 +1,5 @@
-import type { CellValue } from '../../engine/engine.ts';
 import type { Analysis, AnalysisRows } from '../analysis.ts';
+import { numberReader, ratio } from './planning-shared.ts';
 
 /**
  * Planning: in a collaboration with two ad platforms and a brand, the people platform B
@@ -88,10 +88,7 @@ too. See docs/insights-planning.md.`,
   sql: SQL,
   sqlOutput: SQL_OUTPUT,
   finish: (rows: AnalysisRows): AnalysisRows => {
-    const at = (row: readonly CellValue[], column: string): number | null => {
-      const cell = row[rows.columns.indexOf(column)];
-      return cell === null || cell === undefined ? null : Number(cell);
-    };
+    const at = numberReader(rows);
     return {
       columns: [...rows.columns, 'duplication_rate', 'incremental_share_of_b', 'reach_gain_over_a'],
       rows: rows.rows.map((row) => [
@@ -110,7 +107,3 @@ too. See docs/insights-planning.md.`,
   ],
   rule: 'custom',
 };
-
-function ratio(a: number | null, b: number | null): number | null {
-  return a === null || b === null || b === 0 ? null : a / b;
-}

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { encodeCell } from '../../engine/cell-values.ts';
-import type { CellValue } from '../../engine/engine.ts';
 import { DuckDbParser } from '../../engine/duckdb-parser.ts';
 import { convertParsed } from '../../sql/convert.ts';
 import { duckdbDialect } from '../../sql/dialect.ts';
@@ -124,9 +123,7 @@ export async function runAnalysis(db: DuckDBConnection, analysis: Analysis, tabl
 }
 
 /** Rows as objects keyed by column name (for readable assertions). */
-export function objects(rows: AnalysisRows): Record<string, CellValue>[] {
-  return rows.rows.map((r) => Object.fromEntries(rows.columns.map((c, i) => [c, r[i] ?? null])));
-}
+export { asObjects as objects } from '../test-support.ts';
 
 export interface GeneratedData {
   readonly tables: TestTables;
@@ -219,4 +216,26 @@ export async function createGoldenTables(db: DuckDBConnection): Promise<TestTabl
 /** The columns at the given positions, for comparing part of a result. */
 export function pick(rows: AnalysisRows, positions: readonly number[]): AnalysisRows {
   return { columns: positions.map((p) => rows.columns[p] ?? ''), rows: rows.rows.map((r) => positions.map((p) => r[p] ?? null)) };
+}
+
+export interface MeasurementData {
+  readonly db: DuckDBConnection;
+  /** The hand-built tables of `createGoldenTables`. */
+  readonly golden: TestTables;
+  /** The generated data of `loadGenerated` (default seed and scale). */
+  readonly generated: GeneratedData;
+}
+
+/** The common setup of the measurement tests: a database with the golden tables and the generated data. */
+export async function openMeasurementData(): Promise<MeasurementData> {
+  const db = await openDb();
+  const golden = await createGoldenTables(db);
+  const generated = await loadGenerated(db);
+  return { db, golden, generated };
+}
+
+/** Undoes `openMeasurementData`: removes the generated files, then closes the database. */
+export async function closeMeasurementData(data: Pick<MeasurementData, 'db' | 'generated'>): Promise<void> {
+  await data.generated.cleanup();
+  data.db.closeSync();
 }

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  asObjects, converterRefusal, customRuleCheck, generatedTestData, openTestDb, runAnalysis, type GeneratedTestData, type TestDb,
+  asObjects, closeTestData, converterRefusal, customRuleCheck, openTestData, runAnalysis, type GeneratedTestData, type TestDb,
 } from '../test-support.ts';
 import { reachFrequency } from './reach-frequency.ts';
 
 let db: TestDb;
 let data: GeneratedTestData;
 
-beforeAll(async () => {
-  db = await openTestDb();
+async function createHandTables(db: TestDb): Promise<void> {
   // cmp-1: a 1 impression, b 2, c 3, d 12; cmp-2: a 2, e 2.
   await db.run(`CREATE TABLE impressions AS
     SELECT * FROM (VALUES
@@ -20,14 +19,16 @@ beforeAll(async () => {
     ) t(email_address, campaign_id, creative_id, placement)
     UNION ALL
     SELECT 'd@x.com', 'cmp-1', 'cr-1a', 'feed' FROM range(12)`);
-  data = await generatedTestData({ seed: 33, scale: 20_000, platforms: 1 });
-  await db.run(`CREATE VIEW gen_impressions AS SELECT * FROM ${data.tables.impressions}`);
+}
+
+beforeAll(async () => {
+  ({ db, data } = await openTestData({
+    seed: 33, platforms: 1, setup: createHandTables,
+    views: { gen_impressions: 'impressions' },
+  }));
 });
 
-afterAll(async () => {
-  db?.close();
-  await data?.remove();
-});
+afterAll(() => closeTestData({ db, data }));
 
 const hand = { impressions: 'impressions' };
 

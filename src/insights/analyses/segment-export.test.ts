@@ -2,15 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CUSTOMER_COLUMNS, IMPRESSION_COLUMNS, QueryChecker, table } from '../../rules/test-fixtures.ts';
 import type { QueryContext } from '../../rules/rule-types.ts';
 import {
-  bindForTest, converterRefusal, generatedTestData, openTestDb, runAnalysis, type GeneratedTestData, type TestDb,
+  bindForTest, closeTestData, converterRefusal, openTestData, runAnalysis, type GeneratedTestData, type TestDb,
 } from '../test-support.ts';
 import { segmentExport } from './segment-export.ts';
 
 let db: TestDb;
 let data: GeneratedTestData;
 
-beforeAll(async () => {
-  db = await openTestDb();
+async function createHandTables(db: TestDb): Promise<void> {
   await db.run(`CREATE TABLE customers AS SELECT email_address, status, CAST(date_created AS DATE) AS date_created FROM (VALUES
     ('a@x.com', 'active', '2020-01-01'),
     ('b@x.com', 'active', '2022-06-01'),
@@ -23,15 +22,16 @@ beforeAll(async () => {
   await db.run(`CREATE TABLE impressions AS SELECT * FROM (VALUES
     ('a@x.com'), ('a@x.com'), ('a@x.com'), ('b@x.com'), ('d@x.com'), ('e@x.com'), ('x@x.com'), ('y@x.com')
   ) t(email_address)`);
-  data = await generatedTestData({ seed: 35, scale: 20_000, platforms: 1 });
-  await db.run(`CREATE VIEW gen_customers AS SELECT * FROM ${data.tables.customers}`);
-  await db.run(`CREATE VIEW gen_impressions AS SELECT * FROM ${data.tables.impressions}`);
+}
+
+beforeAll(async () => {
+  ({ db, data } = await openTestData({
+    seed: 35, platforms: 1, setup: createHandTables,
+    views: { gen_customers: 'customers', gen_impressions: 'impressions' },
+  }));
 });
 
-afterAll(async () => {
-  db?.close();
-  await data?.remove();
-});
+afterAll(() => closeTestData({ db, data }));
 
 const hand = { customers: 'customers', impressions: 'impressions' };
 const sorted = async (sql: string): Promise<string[]> => (await db.query(sql)).rows.map((r) => String(r[0])).sort();
