@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { associate } from '../src/collaboration/associations.ts';
-import { acceptCollaboration, createCollaboration } from '../src/collaboration/collaborations.ts';
+import { mediaCollaboration } from './support/media-collaboration.ts';
 import { createDataset } from '../src/collaboration/datasets.ts';
 import { installInsights, runInsight } from '../src/collaboration/insights.ts';
 import { createMember } from '../src/collaboration/members.ts';
@@ -52,19 +52,7 @@ describe('the insights library through the clean room', () => {
     }
     await createTable(workspace.db, 'brand', 'customers_list', 'customers', undefined, listRule(['email_address', 'status', 'date_created']));
     await createTable(workspace.db, 'platform', 'impressions_list', 'impressions', undefined, listRule(['email_address']));
-    await createCollaboration(
-      workspace.db,
-      'brand',
-      'media',
-      [
-        { member: 'brand', query: true, receive: true },
-        { member: 'platform', query: false, receive: false },
-        { member: 'platform2', query: false, receive: false },
-      ],
-      true,
-    );
-    await acceptCollaboration(workspace.db, 'platform', 'media');
-    await acceptCollaboration(workspace.db, 'platform2', 'media');
+    await mediaCollaboration(workspace);
     for (const [name, t] of Object.entries(TABLES)) await associate(workspace.db, 'media', t.owner, name, name, undefined);
     await associate(workspace.db, 'media', 'brand', 'customers_list', 'customers_list', undefined);
     await associate(workspace.db, 'media', 'platform', 'impressions_list', 'impressions_list', undefined);

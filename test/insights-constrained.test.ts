@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { associate } from '../src/collaboration/associations.ts';
-import { acceptCollaboration, createCollaboration } from '../src/collaboration/collaborations.ts';
+import { mediaCollaboration } from './support/media-collaboration.ts';
 import { createDataset } from '../src/collaboration/datasets.ts';
 import { installInsights, runInsight } from '../src/collaboration/insights.ts';
 import { createMember } from '../src/collaboration/members.ts';
@@ -81,19 +81,7 @@ describe('the insights library through the clean room with the demo\'s output co
       const reg = await createDataset(workspace, t.owner, name, [join(data.dir, t.role, t.table)]);
       await createTable(workspace.db, t.owner, name, name, reg.columns.map((c) => c.name), rule(t.constrained));
     }
-    await createCollaboration(
-      workspace.db,
-      'brand',
-      'media',
-      [
-        { member: 'brand', query: true, receive: true },
-        { member: 'platform', query: false, receive: false },
-        { member: 'platform2', query: false, receive: false },
-      ],
-      true,
-    );
-    await acceptCollaboration(workspace.db, 'platform', 'media');
-    await acceptCollaboration(workspace.db, 'platform2', 'media');
+    await mediaCollaboration(workspace);
     for (const [name, t] of Object.entries(TABLES)) await associate(workspace.db, 'media', t.owner, name, name, undefined);
     const report = await installInsights(workspace, 'media', 'brand', {});
     for (const template of report.installed) {

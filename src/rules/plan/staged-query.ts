@@ -95,8 +95,8 @@ export function stagedQuery(p: StageParts): StagedQuery {
   const stats = columns.length === 0 ? undefined : query(select({
     items: columns.map(({ alias, column }) => {
       const fails = p.constraints.filter((c) => c.alias === alias).map((c) => bin('<', countOf(c), int(c.minimum)));
-      const any = fails.reduce((a, b) => bin('OR', a, b));
-      return { expr: fn('count', [{ kind: 'case', whens: [{ when: any, then: int(1) }] }]), alias: column };
+      const failsAny = fails.reduce((a, b) => bin('OR', a, b));
+      return { expr: fn('count', [{ kind: 'case', whens: [{ when: failsAny, then: int(1) }] }]), alias: column };
     }),
     from: table(STAGE_TABLE),
   }));
