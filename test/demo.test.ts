@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Workspace } from '../src/collaboration/workspace.ts';
 import { runDemo } from '../src/cli/demo/run-demo.ts';
+import { runCli } from './support/run-cli.ts';
 import type { CellValue } from '../src/engine/engine.ts';
 
 /** Plain DuckDB over the generated files: the same questions without the clean room. */
@@ -77,5 +78,17 @@ describe('cleanroom demo', () => {
     expect(second.queries.map((q) => (q.outcome.status === 'succeeded' ? q.outcome.delivery?.rows : undefined))).toEqual(
       first.queries.map((q) => (q.outcome.status === 'succeeded' ? q.outcome.delivery?.rows : undefined)),
     );
+ 
+    // The README's conversion-lift commands: the exposure comparison on request, said on
+    // stderr so that stdout stays the query's JSON.
+    const lift = runCli(home, ['insights', 'run', 'conversion-lift', 'media-insights', '--as', 'brand', '--param', 'design=exposure', '--format', 'json']);
+    expect(lift.code, lift.stderr).toBe(0);
+    expect(lift.stderr).toMatch(/^note: as asked \(design=exposure\).*BIASED/);
+    const parsed = JSON.parse(lift.stdout) as { status: string; columns: string[] };
+    expect(parsed.status).toBe('succeeded');
+    expect(parsed.columns).toContain('caveat');
+    const holdout = runCli(home, ['insights', 'run', 'conversion-lift', 'media-insights', '--as', 'brand', '--format', 'json']);
+    expect(holdout.code, holdout.stderr).toBe(0);
+    expect(holdout.stderr).toBe('');
   });
 });

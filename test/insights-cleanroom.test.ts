@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { associate } from '../src/collaboration/associations.ts';
+import { acceptCollaboration, createCollaboration } from '../src/collaboration/collaborations.ts';
 import { mediaCollaboration } from './support/media-collaboration.ts';
 import { createDataset } from '../src/collaboration/datasets.ts';
 import { installInsights, runInsight } from '../src/collaboration/insights.ts';
@@ -96,5 +97,60 @@ describe('the insights library through the clean room', () => {
     if (!segment) throw new Error('missing');
     const expected = await runAnalysis(plain, segment, data.tables, { status: 'active' });
     expect(sorted(outcome.delivery.rows)).toEqual(sorted(expected.rows));
+  });
+
+  it('conversion-lift runs the exposure comparison when the runner asks for it, with the note', async () => {
+    const run = await runInsight(workspace, 'conversion-lift', 'media', 'brand', { design: 'exposure' });
+    if (run.outcome.status !== 'succeeded' || !run.finished) throw new Error(JSON.stringify(run.outcome));
+    expect(run.analysis).toBe('conversion-lift-exposure');
+    expect(run.note).toMatch(/^as asked \(design=exposure\).*BIASED/);
+    const exposure = ANALYSES.find((a) => a.name === 'conversion-lift-exposure');
+    if (!exposure) throw new Error('missing');
+    const expected = await runAnalysis(plain, exposure, data.tables);
+    expect(sorted(run.finished.rows)).toEqual(sorted(expected.rows));
+  });
+
+  it('without a holdout table, conversion-lift falls back to exposed vs unexposed and says it is biased', async () => {
+    await createCollaboration(
+      workspace.db,
+      'brand',
+      'no-holdout',
+      [
+        { member: 'brand', query: true, receive: true },
+        { member: 'platform', query: false, receive: false },
+      ],
+      true,
+    );
+    await acceptCollaboration(workspace.db, 'platform', 'no-holdout');
+    for (const name of ['customers', 'conversions', 'impressions'] as const) {
+      await associate(workspace.db, 'no-holdout', TABLES[name].owner, name, name, undefined);
+    }
+    const report = await installInsights(workspace, 'no-holdout', 'brand', {}, ['conversion-lift', 'conversion-lift-exposure']);
+    expect(report.installed.map((t) => t.name)).toEqual(['conversion-lift-exposure']);
+    expect(report.skipped).toEqual([
+      {
+        analysis: 'conversion-lift',
+        reason: expect.stringMatching(/campaign_audience.*insights run conversion-lift` runs conversion-lift-exposure instead/),
+      },
+    ]);
+    for (const table of report.installed[0]?.tables ?? []) {
+      await setApproval(workspace, 'no-holdout', 'conversion-lift-exposure', TABLES[table as keyof typeof TABLES].owner, table, true);
+    }
+    const run = await runInsight(workspace, 'conversion-lift', 'no-holdout', 'brand', {});
+    if (run.outcome.status !== 'succeeded' || !run.finished) throw new Error(JSON.stringify(run.outcome));
+    expect(run.analysis).toBe('conversion-lift-exposure');
+    expect(run.note).toMatch(/no conversion-lift template here.*BIASED/);
+    const exposure = ANALYSES.find((a) => a.name === 'conversion-lift-exposure');
+    if (!exposure) throw new Error('missing');
+    const expected = await runAnalysis(plain, exposure, data.tables);
+    expect(sorted(run.finished.rows)).toEqual(sorted(expected.rows));
+    const design = run.finished.columns.indexOf('design');
+    const caveat = run.finished.columns.indexOf('caveat');
+    for (const row of run.finished.rows) {
+      expect(row[design]).toBe('exposure');
+      expect(String(row[caveat])).toMatch(/^BIASED/);
+    }
+    // Naming the holdout design never falls back silently.
+    await expect(runInsight(workspace, 'conversion-lift', 'no-holdout', 'brand', { design: 'holdout' })).rejects.toThrow(/conversion-lift/);
   });
 });

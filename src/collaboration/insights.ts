@@ -1,4 +1,5 @@
 import type { Analysis, AnalysisParameter, AnalysisRows, TableRole } from '../insights/analysis.ts';
+import { chooseAnalysis } from '../insights/fallback.ts';
 import { ANALYSES, findAnalysis, renderAnalysisSql } from '../insights/library.ts';
 import type { ParameterDeclaration } from '../sql/template-params.ts';
 import { listAssociations } from './associations.ts';
@@ -59,7 +60,8 @@ export async function installInsights(
     }
     const tables = resolveTables(analysis, mapping, associated);
     if (typeof tables === 'string') {
-      skipped.push({ analysis: analysis.name, reason: tables });
+      const fallback = analysis.fallback ? `; \`insights run ${analysis.name}\` runs ${analysis.fallback.analysis} instead` : '';
+      skipped.push({ analysis: analysis.name, reason: `${tables}${fallback}` });
       continue;
     }
     const sql = renderAnalysisSql(analysis, tables);
@@ -79,10 +81,21 @@ export async function installInsights(
   return { installed, unchanged, skipped };
 }
 
+/** What `insights run` did: the query outcome, the finished rows, and which analysis ran. */
+export interface InsightRun {
+  readonly outcome: QueryOutcome;
+  readonly finished?: AnalysisRows;
+  /** The analysis that ran (the fallback's name when the requested one fell back). */
+  readonly analysis: string;
+  /** Why another analysis ran than the one named (see AnalysisFallback). */
+  readonly note?: string;
+}
+
 /**
  * Runs one library analysis: its template (custom rule) or, for a list analysis, its
- * parameterised SQL (list rule). `finish` adds derived statistics (shares, lift
- * intervals) to the privacy-checked rows the runner received.
+ * parameterised SQL (list rule). Without its template it may fall back (conversion-lift
+ * without a holdout). `finish` adds derived statistics (shares, lift intervals) to the
+ * privacy-checked rows the runner received.
  */
 export async function runInsight(
   workspace: Workspace,
@@ -91,26 +104,35 @@ export async function runInsight(
   runner: string,
   values: Readonly<Record<string, string>>,
   options: RunQueryOptions & { readonly tables?: TableMapping } = {},
-): Promise<{ readonly outcome: QueryOutcome; readonly finished?: AnalysisRows }> {
-  const analysis = findAnalysis(analysisName);
-  if (!analysis) throw notFound('unknown-analysis', `the library has no analysis '${analysisName}'`, 'see `cleanroom insights list`');
+): Promise<InsightRun> {
+  const requested = findAnalysis(analysisName);
+  if (!requested) throw notFound('unknown-analysis', `the library has no analysis '${analysisName}'`, 'see `cleanroom insights list`');
   let outcome: QueryOutcome;
-  if (analysis.rule === 'list') {
+  let analysis: Analysis = requested;
+  let note: string | undefined;
+  if (requested.rule === 'list') {
     const collaboration = await findCollaboration(workspace.db, collaborationName);
     const associated = new Set((await listAssociations(workspace.db, collaboration.id)).map((a) => a.sqlName));
-    const tables = resolveTables(analysis, options.tables ?? {}, associated);
-    if (typeof tables === 'string') throw invalid('analysis-tables', `cannot run ${analysis.name}: ${tables}`);
+    const tables = resolveTables(requested, options.tables ?? {}, associated);
+    if (typeof tables === 'string') throw invalid('analysis-tables', `cannot run ${requested.name}: ${tables}`);
     outcome = await runSource(
       workspace,
       collaborationName,
       runner,
-      { kind: 'parameterised', text: renderAnalysisSql(analysis, tables), parameters: declarations(analysis.parameters), values },
+      { kind: 'parameterised', text: renderAnalysisSql(requested, tables), parameters: declarations(requested.parameters), values },
       options,
     );
   } else {
-    outcome = await runTemplate(workspace, collaborationName, runner, analysis.name, values, options);
+    const installed = requested.fallback ? new Set((await listTemplates(workspace, collaborationName, runner)).map((t) => t.name)) : new Set<string>();
+    const choice = chooseAnalysis(requested, values, installed);
+    const chosen = findAnalysis(choice.analysis);
+    if (!chosen) throw new Error(`Internal error: fallback ${choice.analysis} of ${requested.name} is not in the library`);
+    analysis = chosen;
+    note = choice.note;
+    outcome = await runTemplate(workspace, collaborationName, runner, chosen.name, choice.values, options);
   }
-  if (outcome.status !== 'succeeded' || !outcome.delivery || !analysis.finish) return { outcome };
+  const ran = { analysis: analysis.name, ...(note === undefined ? {} : { note }) };
+  if (outcome.status !== 'succeeded' || !outcome.delivery || !analysis.finish) return { outcome, ...ran };
   const rows = { columns: outcome.delivery.columns.map((c) => c.name), rows: outcome.delivery.rows };
-  return { outcome, finished: analysis.finish(rows) };
+  return { outcome, finished: analysis.finish(rows), ...ran };
 }

@@ -60,4 +60,19 @@ export interface Analysis {
   readonly output: readonly OutputColumn[];
   /** `list` for activation lists, else `custom`. */
   readonly rule: 'custom' | 'list';
+  /** Another analysis that answers the question when this one cannot (see AnalysisFallback). */
+  readonly fallback?: AnalysisFallback;
+}
+
+/**
+ * `insights run` runs `analysis` instead when this analysis's template is not installed
+ * (its tables are not associated), or when the runner asks for it with
+ * `--param <parameter>=<value>`; the runner is told with `note`. conversion-lift falls
+ * back from the randomised holdout to exposed vs unexposed customers.
+ */
+export interface AnalysisFallback {
+  readonly analysis: string;
+  readonly parameter: string;
+  readonly value: string;
+  readonly note: string;
 }

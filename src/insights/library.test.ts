@@ -28,4 +28,16 @@ describe('the insights library', () => {
       expect([...used].sort(), a.name).toEqual([...new Set(a.tables)].sort());
     }
   });
+
+  it('falls back only to a custom-rule analysis of the library with the same output columns', () => {
+    for (const a of ANALYSES.filter((x) => x.fallback)) {
+      const fallback = findAnalysis(a.fallback?.analysis ?? '');
+      expect(fallback?.rule, a.name).toBe('custom');
+      expect(fallback?.output.map((c) => c.name), a.name).toEqual(a.output.map((c) => c.name));
+      // The choosing value must not be one the analysis's own template accepts.
+      const own = a.parameters.find((p) => p.name === a.fallback?.parameter);
+      expect(own?.allowed ?? [], a.name).not.toContain(a.fallback?.value);
+    }
+    expect(findAnalysis('conversion-lift')?.fallback?.analysis).toBe('conversion-lift-exposure');
+  });
 });

@@ -84,6 +84,7 @@ export function registerInsightsCommands(program: Command): void {
   i.command('run <analysis> <collaboration>')
     .description(
       'run one analysis\nexample: cleanroom insights run attribution media --as brand --param lookback_days=14\n' +
+        'conversion-lift without a holdout table runs conversion-lift-exposure (biased) and says so on stderr\n' +
         'activation: cleanroom insights run segment-export media --as brand --receiver platform --normalize email_address --hash email_address=sha256',
     )
     .requiredOption('--as <member>', 'acting member')
@@ -110,13 +111,15 @@ export function registerInsightsCommands(program: Command): void {
       ) => {
         const format = pickFormat(opts.format);
         const delivery = deliveryOptions(opts.normalize, opts.hash);
-        const { outcome, finished } = await withWorkspace(cmd, (ws) =>
+        const { outcome, finished, note } = await withWorkspace(cmd, (ws) =>
           runInsight(ws, analysis, name, opts.as, parameterValues(opts.param ?? []), {
             ...(opts.receiver ? { receiver: opts.receiver } : {}),
             delivery,
             tables: parseTableMapping(opts.tables),
           }),
         );
+        // On stderr, so that json and csv on stdout stay exactly the query's output.
+        if (note !== undefined) process.stderr.write(`note: ${note}\n`);
         printFinished(outcome, finished, format);
         process.exitCode = outcomeExitCode(outcome);
       },

@@ -20,7 +20,7 @@ describe('conversion-lift', () => {
     expect(await convertTemplate(conversionLift)).toContain('$design');
   });
 
-  it('reads only the holdout and the conversions; the exposure design is its own analysis', () => {
+  it('reads only the holdout and the conversions; the exposure design is its fallback analysis', () => {
     expect(conversionLift.tables).toEqual(['conversions', 'campaign_audience']);
     expect(conversionLift.parameters.find((p) => p.name === 'design')?.allowed).toEqual(['holdout']);
   });

@@ -3,7 +3,8 @@ import type { CellValue } from '../../engine/engine.ts';
 import { cellNumber, twoProportion } from '../statistics.ts';
 
 /*
- * The randomised holdout only (the exposure comparison is `conversion-lift-exposure`):
+ * The randomised holdout (without one, `insights run` falls back to
+ * `conversion-lift-exposure`, see `fallback` below):
  * the outermost FROM is the campaign audience itself, its email_address unmodified, with
  * each person's conversion count joined by email; one GROUP BY per campaign counts users
  * and converters of each arm.
@@ -110,15 +111,21 @@ platform's randomised holdout in \`campaign_audience\`: test = the campaign audi
 \`test\` group, control = its \`control\` group, which got no impressions of that campaign.
 Because the split is random, the difference is the causal effect of being in the
 campaign audience (intention-to-treat: test people who were never served an ad still
-count as test). Without a holdout, \`conversion-lift-exposure\` compares exposed with
-unexposed customers (biased).
+count as test).
+
+Without a holdout: when no \`campaign_audience\` table is associated, \`insights install\`
+skips this template and \`insights run conversion-lift\` falls back to
+\`conversion-lift-exposure\` (exposed vs unexposed customers, same output columns with
+\`design\` = \`exposure\` and a caveat on every row saying the comparison is biased), and
+tells the runner so. \`--param design=exposure\` asks for that comparison explicitly.
 
 Inputs: campaign_audience (email_address, campaign_id, test_group; rows of other groups
 are ignored) and conversions (email_address; every conversion in the table counts, so
 give the brand's conversions of the measurement period).
 
-Parameter \`design\`: only \`holdout\` (kept for the output column and for scripts that
-pass it; the exposure design is the separate analysis \`conversion-lift-exposure\`).
+Parameter \`design\`: \`holdout\` (the default while the holdout template is installed) or
+\`exposure\` (runs \`conversion-lift-exposure\` instead; the default when only that is
+installed). Naming \`holdout\` never falls back: without a holdout it is an error.
 
 ${LIFT_STATISTICS_DOC}
 
@@ -143,9 +150,15 @@ export const conversionLift: Analysis = {
   parameters: [
     {
       name: 'design', type: 'VARCHAR', default: 'holdout', allowed: ['holdout'],
-      description: 'holdout: randomised test vs control (campaign_audience); for exposed vs unexposed customers run conversion-lift-exposure',
+      description: 'holdout: randomised test vs control (campaign_audience); exposure: exposed vs unexposed customers (biased), the fallback without a holdout',
     },
   ],
+  fallback: {
+    analysis: 'conversion-lift-exposure',
+    parameter: 'design',
+    value: 'exposure',
+    note: 'this is exposed vs unexposed customers (conversion-lift-exposure): BIASED, not a causal lift',
+  },
   sql,
   sqlOutput: LIFT_ARMS,
   finish: finishLift,
