@@ -1,5 +1,5 @@
 /**
- * Helpers for the attack suites (test/attacks-*.test.ts): a plain DuckDB that computes
+ * Helpers for the attack suites (test/attacks/*.test.ts): a plain DuckDB that computes
  * expected answers straight from the raw files (never through Cleanroom's code), and a
  * workspace builder that takes file paths, so a member can register Parquet it crafted.
  */

@@ -14,10 +14,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runQuery, type QueryOutcome } from '../src/collaboration/run-query.ts';
-import type { Workspace } from '../src/collaboration/workspace.ts';
-import { filesWorkspace, writeParquet } from './support/attack-support.ts';
-import { mediaWorkspace } from './support/media-fixture.ts';
+import { runQuery, type QueryOutcome } from '../../src/collaboration/run-query.ts';
+import type { Workspace } from '../../src/collaboration/workspace.ts';
+import { filesWorkspace, writeParquet } from '../support/attack-support.ts';
+import { mediaWorkspace } from '../support/media-fixture.ts';
 
 const BIG = '99999999999999999999999999999999999999'; // 38 digits, DECIMAL(38,0) maximum
 // hidden@x.com is in the platform's impressions; the brand cannot see that (only 1-2 people match).

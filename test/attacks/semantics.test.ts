@@ -6,11 +6,11 @@
  */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryLogs } from '../src/collaboration/query-logs.ts';
-import { runQuery } from '../src/collaboration/run-query.ts';
-import type { Workspace } from '../src/collaboration/workspace.ts';
-import { plainRows, rowsOf, sortRows } from './support/attack-support.ts';
-import { aggregationRule, DEFAULT_RULES, mediaWorkspace } from './support/media-fixture.ts';
+import { queryLogs } from '../../src/collaboration/query-logs.ts';
+import { runQuery } from '../../src/collaboration/run-query.ts';
+import type { Workspace } from '../../src/collaboration/workspace.ts';
+import { plainRows, rowsOf, sortRows } from '../support/attack-support.ts';
+import { aggregationRule, DEFAULT_RULES, mediaWorkspace } from '../support/media-fixture.ts';
 
 // brand's customers repeat a@x.com 1000 times (the amplification attack); everybody else once.
 const customers =

@@ -16,10 +16,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runQuery, type QueryOutcome } from '../src/collaboration/run-query.ts';
-import { updateTable } from '../src/collaboration/tables.ts';
-import type { Workspace } from '../src/collaboration/workspace.ts';
-import { filesWorkspace, rowsOf, writeParquet } from './support/attack-support.ts';
+import { runQuery, type QueryOutcome } from '../../src/collaboration/run-query.ts';
+import { updateTable } from '../../src/collaboration/tables.ts';
+import type { Workspace } from '../../src/collaboration/workspace.ts';
+import { filesWorkspace, rowsOf, writeParquet } from '../support/attack-support.ts';
 
 const provider = (disallowed: string[], minimum?: number): unknown => ({
   v1: {

@@ -6,11 +6,11 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDataset } from '../src/collaboration/datasets.ts';
-import { runQuery } from '../src/collaboration/run-query.ts';
-import { createTable } from '../src/collaboration/tables.ts';
-import type { Workspace } from '../src/collaboration/workspace.ts';
-import { DEFAULT_RULES, mediaWorkspace } from './support/media-fixture.ts';
+import { createDataset } from '../../src/collaboration/datasets.ts';
+import { runQuery } from '../../src/collaboration/run-query.ts';
+import { createTable } from '../../src/collaboration/tables.ts';
+import type { Workspace } from '../../src/collaboration/workspace.ts';
+import { DEFAULT_RULES, mediaWorkspace } from '../support/media-fixture.ts';
 
 const customers = `email_address,state,birth_country
 a@x.com,CA,US

@@ -2,8 +2,8 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runCli } from './support/run-cli.ts';
-import { mediaWorkspace } from './support/media-fixture.ts';
+import { runCli } from '../support/run-cli.ts';
+import { mediaWorkspace } from '../support/media-fixture.ts';
 
 let dir: string;
 beforeAll(async () => {

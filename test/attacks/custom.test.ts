@@ -15,7 +15,7 @@
  *   (`LIKE`, `<`, functions) computes a value per outer row from it: tainted, like CASE.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CustomChecker, customContext, customRule } from '../src/rules/custom-test-fixtures.ts';
+import { CustomChecker, customContext, customRule } from '../../src/rules/custom-test-fixtures.ts';
 
 let checker: CustomChecker;
 beforeAll(async () => {
