@@ -176,3 +176,12 @@ describe('checkCustomAuthorization through validateQuery', () => {
     expect(!r.ok && r.error.code).toBe('rule-not-supported');
   });
 });
+
+describe('validateCustom: differentially private tables never answer exactly', () => {
+  it('refuses a query on a table with differentialPrivacy in the exact path', async () => {
+    const ctx = customContext({ impressions: customRule({ differentialPrivacy: { columns: [{ name: 'email_address' }] } }) });
+    const d = await checker.refused('SELECT i.campaign_id, COUNT(*) AS n FROM impressions i GROUP BY i.campaign_id', ctx);
+    expect(d.code).toBe('differential-privacy-unavailable');
+    expect(d.table).toBe('impressions');
+  });
+});

@@ -35,8 +35,19 @@ import { collectTableRefs, findTable } from './resolve-tables.ts';
  */
 export function validateCustom(query: Query, ctx: QueryContext, sqlText: string, templateId: string | undefined): ValidatedCustomQuery {
   const refuser = new CustomRefuser(sqlText);
-  const denied = checkCustomAuthorization(referencedTables(query, ctx), ctx.runner, templateId);
+  const tables = referencedTables(query, ctx);
+  const denied = checkCustomAuthorization(tables, ctx.runner, templateId);
   if (denied !== undefined) throw new Refusal(denied);
+  // A table that asks for differential privacy must never answer exactly.
+  const dp = tables.find((t) => t.rule?.kind === 'custom' && t.rule.differentialPrivacy !== undefined);
+  if (dp !== undefined) {
+    throw new Refusal({
+      code: 'differential-privacy-unavailable',
+      message: `${dp.sqlName} requires differential privacy, which this query path cannot apply`,
+      table: dp.sqlName,
+      hint: 'queries on differentially private tables run with noise through the DP planner',
+    });
+  }
   const an: Analysis = { refuser, ctx, occurrences: [], facts: emptyNumericFacts() };
   const top = analyzeQuery(query, TOP_ENV, an);
   refuseTaintedOutput(top, outputSites(query.body), refuser);
