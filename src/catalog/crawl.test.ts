@@ -49,6 +49,40 @@ describe('crawlDataset', () => {
     expect(await readdir(path.dirname(out))).toEqual(['data.parquet']);
   });
 
+  it('gives timestamp min/max as ISO 8601 UTC with Z and dates as YYYY-MM-DD', async () => {
+    // Worked by hand: 05:06:07+02:00 is 03:06:07 UTC; the naive column is taken as UTC,
+    // as query results take it (docs/cli.md).
+    const csv = await put(
+      dir,
+      'times.csv',
+      'at,at_zoned,day\n2024-01-02 03:04:05,2024-01-02T03:04:05Z,2024-01-02\n2024-03-04 05:06:07.5,2024-03-04T05:06:07+02:00,2024-03-04\n',
+    );
+    const { report } = await crawl([csv]);
+    expect(report.columns.map((c) => c.type)).toEqual(['TIMESTAMP', 'TIMESTAMP WITH TIME ZONE', 'DATE']);
+    expect(report.stats).toEqual({
+      at: { nullCount: 0, min: '2024-01-02T03:04:05Z', max: '2024-03-04T05:06:07.5Z', approxDistinct: 2 },
+      at_zoned: { nullCount: 0, min: '2024-01-02T03:04:05Z', max: '2024-03-04T03:06:07Z', approxDistinct: 2 },
+      day: { nullCount: 0, min: '2024-01-02', max: '2024-03-04', approxDistinct: 2 },
+    });
+  });
+
+  it('keeps every timestamp precision of a Parquet input, and infinity as written', async () => {
+    const parquet = path.join(dir, 'times.parquet');
+    await writeParquetFixture(
+      parquet,
+      "SELECT '2024-01-02 03:04:05.123456789'::TIMESTAMP_NS AS ns, '2024-01-02 03:04:05'::TIMESTAMP_S AS s, " +
+        "'2024-01-02 08:34:05+05:30'::TIMESTAMPTZ AS zoned, 'infinity'::TIMESTAMP AS endless",
+    );
+    const { report } = await crawl([parquet]);
+    const extremes = Object.fromEntries(Object.entries(report.stats).map(([name, s]) => [name, [s.min, s.max]]));
+    expect(extremes).toEqual({
+      ns: ['2024-01-02T03:04:05.123456789Z', '2024-01-02T03:04:05.123456789Z'],
+      s: ['2024-01-02T03:04:05Z', '2024-01-02T03:04:05Z'],
+      zoned: ['2024-01-02T03:04:05Z', '2024-01-02T03:04:05Z'],
+      endless: ['infinity', 'infinity'],
+    });
+  });
+
   it('normalises and hashes columns: DuckDB sha256 matches node:crypto', async () => {
     const csv = await put(dir, 'ids.csv', 'Email,Phone,Label\n"  Alice@Example.COM ",4915112345,KeepCase\n,4915199999, x \n');
     const { report, out } = await crawl([csv], { normalize: ['Email', 'label'], hash: { email: 'sha256', Phone: 'sha256' } });

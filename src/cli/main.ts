@@ -6,6 +6,7 @@ import { registerDemoCommand } from './commands/demo.ts';
 import { registerGenerateCommand } from './commands/generate.ts';
 import { registerInsightsCommands } from './commands/insights.ts';
 import { registerMemberCommands } from './commands/member.ts';
+import { registerPrivacyCommands } from './commands/privacy.ts';
 import { registerQueryCommands } from './commands/query.ts';
 import { registerResultsCommands } from './commands/results.ts';
 import { registerTableCommands } from './commands/table.ts';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerQueryCommands(program);
   registerResultsCommands(program);
   registerInsightsCommands(program);
+  registerPrivacyCommands(program);
   registerGenerateCommand(program);
   registerDemoCommand(program);
   for (const command of program.commands) {
@@ -73,4 +75,20 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/**
+ * A reader that stops early (`cleanroom ... --format json | head -1`) closes the pipe, and
+ * Node, which ignores the SIGPIPE that ends a C tool quietly, reports the next write as
+ * an unhandled EPIPE error with a stack trace. Nobody reads any more, so the output is
+ * dropped (writes to the closed stream then fail silently) and the command finishes with
+ * its own exit code: work already begun (a query, an ingest) is not cut off half-way, and
+ * a refusal still exits 3 under `set -o pipefail`.
+ */
+function dropOutputWhenReaderLeaves(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
+dropOutputWhenReaderLeaves(process.stdout);
+dropOutputWhenReaderLeaves(process.stderr);
 process.exitCode = await main(process.argv.slice(2));

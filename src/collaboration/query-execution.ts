@@ -19,6 +19,7 @@ import { crashPoint } from './crash-points.ts';
 import { markCancelled, markFailed, markRefused, markRunning, type QueryTableRecord, type TableStats } from './query-records.ts';
 import type { Workspace } from './workspace.ts';
 import { requirePlan, type Verdict } from './query-verdict.ts';
+import { prepareDp, type DpRun } from './dp-execution.ts';
 import type { QueryOutcome, RunQueryOptions } from './run-query.ts';
 
 export async function execute(
@@ -28,6 +29,37 @@ export async function execute(
   runner: string,
   verdict: Verdict,
   options: RunQueryOptions,
+): Promise<QueryOutcome> {
+  const { db, store } = workspace;
+  const planned = requirePlan(verdict);
+  let dpRun: DpRun | undefined;
+  if (planned.dp !== undefined) {
+    // The budget is spent before anything runs; a refusal here runs nothing.
+    const prepared = await prepareDp(workspace, id, runner, planned.dp, verdict.associations, options.dp);
+    if ('error' in prepared) {
+      await markRefused(db, id, prepared.error, verdict.tables);
+      return { id, status: 'refused', error: prepared.error };
+    }
+    dpRun = prepared.run;
+  }
+  try {
+    const outcome = await executePlanned(workspace, id, receiver, runner, verdict, options, dpRun);
+    if (dpRun !== undefined) await dpRun.settle(outcome.status === 'succeeded' ? 'spent' : 'refunded');
+    return outcome;
+  } catch (e) {
+    if (dpRun !== undefined) await dpRun.settle('refunded');
+    throw e;
+  }
+}
+
+async function executePlanned(
+  workspace: Workspace,
+  id: string,
+  receiver: string,
+  runner: string,
+  verdict: Verdict,
+  options: RunQueryOptions,
+  dpRun: DpRun | undefined,
 ): Promise<QueryOutcome> {
   const { db, store } = workspace;
   const planned = requirePlan(verdict);
@@ -63,7 +95,9 @@ export async function execute(
     const outcome = await workspace.engine.runProtected({
       tables: sources,
       // The staged form returns the same rows as planned.query, plus owner-only counts.
-      ...(stagedPlan === undefined
+      ...(dpRun !== undefined
+        ? { sql: dpRun.sql, release: dpRun.release }
+        : stagedPlan === undefined
         ? { sql: printQuery(planned.query, duckdbDialect) }
         : {
             sql: printQuery(stagedPlan.deliver, duckdbDialect),
@@ -136,6 +170,7 @@ export async function execute(
       status: 'succeeded',
       durationMs,
       delivery: { resultId, columns: outcome.columns, rows: outcome.preview, rowCount: outcome.rowCount, location },
+      ...(dpRun !== undefined ? { privacy: dpRun.report() } : {}),
     };
   } catch (e) {
     if (e instanceof QueryCancelled) {
@@ -143,12 +178,12 @@ export async function execute(
       return { id, status: 'cancelled', error: { code: 'cancelled', message: 'the query was cancelled before it finished' } };
     }
     if (!(e instanceof EngineError)) throw e;
+    // DuckDB's text (which may quote another member's values) stays operator-only in
+    // internal_error; members get the mapped diagnostic (kind and expression, no value),
+    // in the outcome and in the query log.
     await markFailed(db, id, e.message, Date.now() - started);
-    return {
-      id,
-      status: 'failed',
-      error: { code: 'internal-error', message: 'the query failed inside the engine; the operator can see the details' },
-    };
+    await db.updateTable('queries').set({ error_json: JSON.stringify(e.diagnostic) }).where('id', '=', id).execute();
+    return { id, status: 'failed', error: e.diagnostic };
   } finally {
     for (const object of staged) await object.release();
     rmSync(workDir, { recursive: true, force: true });

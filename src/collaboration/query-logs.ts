@@ -24,6 +24,12 @@ export interface QueryLogEntry {
   readonly delivery?: readonly ColumnDelivery[];
   /** Per-table figures, only for the tables the viewer owns. */
   readonly tableStats?: Readonly<Record<string, TableStats>>;
+  /**
+   * The rule version each table ran under (table name -> version): every table for the
+   * receiver, the viewer's own tables for an owner, none for a runner who is not the
+   * receiver.
+   */
+  readonly ruleVersions?: Readonly<Record<string, number>>;
 }
 
 type QueryRow = Awaited<ReturnType<typeof loadQueries>>[number];
@@ -44,7 +50,11 @@ async function loadQueries(db: Kysely<Database>, collaborationId: number) {
  * What `viewer` may see of one query. Rows returned and duration go to the runner and
  * the receiver, except that a runner who is not the receiver sees only the status
  * (shared/RULES.md); per-table figures go only to that table's owner, since to anyone
- * else they tell the size of another member's data.
+ * else they tell the size of another member's data. Rule versions follow the same line
+ * as the figures: the receiver sees the whole entry, so every table's; an owner learns
+ * under which version of its own rule its data was read; a runner who is not the
+ * receiver gets none, even for a table it owns, because RULES.md leaves it the status
+ * only.
  */
 function view(row: QueryRow, viewer: string): QueryLogEntry {
   const tables = JSON.parse(row.tables_json) as QueryTableRecord[];
@@ -56,6 +66,10 @@ function view(row: QueryRow, viewer: string): QueryLogEntry {
   const isOwner = tables.some((t) => t.owner === viewer);
   const runnerOnly = row.runner === viewer && !isReceiver;
   const seesFigures = isReceiver || (isOwner && !runnerOnly);
+  const versioned = (isReceiver ? tables : runnerOnly ? [] : tables.filter((t) => t.owner === viewer))
+    // tables_json is stored text: an entry written without a version must not print as `undefined`.
+    .filter((t) => typeof t.ruleVersion === 'number');
+  const ruleVersions = Object.fromEntries(versioned.map((t) => [t.sqlName, t.ruleVersion]));
   return {
     id: row.id,
     submittedAt: row.submitted_at,
@@ -71,6 +85,7 @@ function view(row: QueryRow, viewer: string): QueryLogEntry {
     ...(seesFigures && row.row_count !== null ? { rowCount: row.row_count } : {}),
     ...(seesFigures && row.duration_ms !== null ? { durationMs: row.duration_ms } : {}),
     ...(Object.keys(ownStats).length > 0 ? { tableStats: ownStats } : {}),
+    ...(versioned.length > 0 ? { ruleVersions } : {}),
   };
 }
 

@@ -1,3 +1,5 @@
+import type { DpReport } from './dp-release.ts';
+import type { ContributionBounds } from '../rules/plan/plan-dp.ts';
 /**
  * Protected queries, as a member runs them: ad-hoc SQL, an approved template, or a
  * library list query. The verdict comes from query-verdict.ts, the run from
@@ -33,6 +35,8 @@ export interface RunQueryOptions {
    * size, so the receiver gets only the transformed values.
    */
   readonly delivery?: DeliveryOptions;
+  /** Contribution bounds of a differentially private query (defaults: 1 group per user, 1 row per group). */
+  readonly dp?: Partial<ContributionBounds>;
 }
 
 export interface DeliveryOptions {
@@ -59,6 +63,8 @@ export type QueryOutcome =
       };
       /** Absent when the runner is not the receiver. */
       readonly durationMs?: number;
+      /** Differentially private results: how the noise was made and how large it is. */
+      readonly privacy?: DpReport;
     };
 
 

@@ -1,8 +1,11 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { dirname, join } from 'node:path';
+import type { Diagnostic } from '../sql/diagnostic.ts';
 import { encodeCell } from './cell-values.ts';
+import { engineErrorDiagnostic, type EngineErrorSource } from './engine-error-diagnostic.ts';
 import { QueryCancelled, type CellValue, type ColumnDelivery, type Engine, type ProtectedRunOutcome, type ProtectedRunRequest, type ResultColumn } from './engine.ts';
 import { quoteIdentifier, quoteString } from './quote.ts';
+import { deliverReleased } from './duckdb-release.ts';
 
 export interface DuckDbEngineOptions {
   /** Per-query memory cap (DuckDB syntax, e.g. `2GB`); DuckDB's default is 80% of RAM. */
@@ -11,9 +14,19 @@ export interface DuckDbEngineOptions {
   readonly threads: number;
 }
 
-/** Raised for anything the engine itself reports; its text is for the operator only. */
+/**
+ * Raised for anything the engine itself reports. Its text is DuckDB's and may quote data
+ * values: for the operator only. `diagnostic` is what a member may see: the kind of
+ * failure and the emitted-SQL expression, never a value (engine-error-diagnostic.ts).
+ */
 export class EngineError extends Error {
   override readonly name = 'EngineError';
+  constructor(
+    message: string,
+    readonly diagnostic: Diagnostic,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -58,21 +71,22 @@ export class DuckDbEngine implements Engine {
       }
       if (request.stage !== undefined) {
         const { table, sql } = request.stage;
-        await guarded(() => connection.run(`CREATE TEMP TABLE ${quoteIdentifier(table)} AS ${sql}`));
+        const statement = `CREATE TEMP TABLE ${quoteIdentifier(table)} AS ${sql}`;
+        await guarded({ statement, emitted: sql }, () => connection.run(statement));
       }
       // Always write Parquet first: it keeps the exact column types for the read-back.
       const parquet = request.format === 'csv' ? join(request.workDir, 'result.parquet') : request.outputFile;
-      await guarded(() =>
-        connection.run(
-          `COPY (${deliveredSql(request.sql, request.delivery ?? [])}) TO ${quoteString(parquet)} (FORMAT parquet, COMPRESSION zstd)`,
-        ),
-      );
+      if (request.release !== undefined) {
+        // Differential privacy: exact rows into this process only; the file gets the noisy ones.
+        // No fragment of the emitted SQL in errors here: it holds the per-query DP secret.
+        await deliverReleased(connection, request.sql, request.release, parquet, (statement, step) => guarded({ statement }, step));
+      } else {
+        const copy = `COPY (${deliveredSql(request.sql, request.delivery ?? [])}) TO ${quoteString(parquet)} (FORMAT parquet, COMPRESSION zstd)`;
+        await guarded({ statement: copy, emitted: request.sql }, () => connection.run(copy));
+      }
       if (request.format === 'csv') {
-        await guarded(() =>
-          connection.run(
-            `COPY (SELECT * FROM read_parquet(${quoteString(parquet)})) TO ${quoteString(request.outputFile)} (FORMAT csv, HEADER true)`,
-          ),
-        );
+        const csv = `COPY (SELECT * FROM read_parquet(${quoteString(parquet)})) TO ${quoteString(request.outputFile)} (FORMAT csv, HEADER true)`;
+        await guarded({ statement: csv }, () => connection.run(csv));
       }
       const stats = request.statsSql === undefined ? undefined : await readStats(connection, request.statsSql);
       const delivered = await readBack(connection, parquet, request.previewRows);
@@ -120,6 +134,9 @@ async function seal(connection: DuckDBConnection, request: ProtectedRunRequest):
   const files = request.tables.flatMap((t) => t.files);
   const paths = [...files, request.outputFile].map(quoteString).join(', ');
   await connection.run("SET TimeZone = 'UTC'");
+  // A scalar subquery with several rows must not fail: whether it does would depend on
+  // rows the runner cannot see (a one-bit oracle). DuckDB then takes one of the rows.
+  await connection.run('SET scalar_subquery_error_on_multiple_rows = false');
   await connection.run(`SET allowed_paths = [${paths}]`);
   await connection.run(`SET allowed_directories = [${quoteString(`${request.workDir}/`)}]`);
   await connection.run('SET enable_external_access = false');
@@ -134,14 +151,14 @@ async function seal(connection: DuckDBConnection, request: ProtectedRunRequest):
 }
 
 async function gateOpen(connection: DuckDBConnection, sql: string): Promise<boolean> {
-  const reader = await guarded(() => connection.runAndReadAll(sql));
+  const reader = await guarded({ statement: sql, emitted: sql }, () => connection.runAndReadAll(sql));
   const value = reader.getRows()[0]?.[0];
   return value === true;
 }
 
 /** The one row of a counts query, as numbers by column name. */
 async function readStats(connection: DuckDBConnection, sql: string): Promise<Record<string, number>> {
-  const reader = await guarded(() => connection.runAndReadAll(sql));
+  const reader = await guarded({ statement: sql, emitted: sql }, () => connection.runAndReadAll(sql));
   const row = reader.getRows()[0] ?? [];
   const stats: Record<string, number> = {};
   reader.columnNames().forEach((name, i) => {
@@ -153,11 +170,11 @@ async function readStats(connection: DuckDBConnection, sql: string): Promise<Rec
 
 async function readBack(connection: DuckDBConnection, parquet: string, previewRows: number): Promise<ProtectedRunOutcome> {
   const source = `read_parquet(${quoteString(parquet)})`;
-  const counted = await guarded(() => connection.runAndReadAll(`SELECT count(*) FROM ${source}`));
+  const count = `SELECT count(*) FROM ${source}`;
+  const counted = await guarded({ statement: count }, () => connection.runAndReadAll(count));
   const rowCount = Number(counted.getRows()[0]?.[0] ?? 0);
-  const reader = await guarded(() =>
-    connection.runAndReadAll(`SELECT * FROM ${source} LIMIT ${Math.max(0, Math.floor(previewRows))}`),
-  );
+  const head = `SELECT * FROM ${source} LIMIT ${Math.max(0, Math.floor(previewRows))}`;
+  const reader = await guarded({ statement: head }, () => connection.runAndReadAll(head));
   const columns: ResultColumn[] = reader.columnNames().map((name, i) => ({
     name,
     type: String(reader.columnTypes()[i]),
@@ -168,10 +185,16 @@ async function readBack(connection: DuckDBConnection, parquet: string, previewRo
   return { delivered: true, columns, rowCount, preview };
 }
 
-async function guarded<T>(step: () => Promise<T>): Promise<T> {
+/**
+ * Runs one statement; an engine failure becomes an EngineError that keeps DuckDB's text
+ * for the operator and carries the member-safe diagnostic, built from `source` (the
+ * statement and the emitted SQL inside it) and never from the text.
+ */
+async function guarded<T>(source: EngineErrorSource, step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (e) {
-    throw new EngineError(e instanceof Error ? e.message : String(e));
+    const raw = e instanceof Error ? e.message : String(e);
+    throw new EngineError(raw, engineErrorDiagnostic(raw, source));
   }
 }

@@ -63,6 +63,30 @@ export interface ProtectedRunRequest {
   readonly previewRows: number;
   /** Aborting stops the query in the engine; the run then rejects with QueryCancelled. */
   readonly signal?: AbortSignal;
+  /**
+   * Differential privacy: the exact rows of `sql` are read into this process (never
+   * written anywhere), `release` adds noise and chooses the rows to deliver, and only
+   * what it returns is written to `outputFile`. Not combined with `stage`, `delivery`
+   * or `deliverIfSql`.
+   */
+  readonly release?: (exact: ExactRows) => ReleasedRows;
+}
+
+/** The exact rows of a query, big integers as decimal strings. */
+export interface ExactRows {
+  readonly columns: readonly ResultColumn[];
+  readonly rows: readonly (readonly CellValue[])[];
+}
+
+/**
+ * What to deliver: for each kept row (by its index in ExactRows.rows, in delivery
+ * order) the values of the released columns; `output` lists the delivered columns,
+ * each a column of the exact rows passed through (group keys) or a released column.
+ */
+export interface ReleasedRows {
+  readonly columns: readonly { readonly name: string; readonly type: 'BIGINT' | 'DOUBLE' }[];
+  readonly rows: readonly { readonly index: number; readonly values: readonly (bigint | number | null)[] }[];
+  readonly output: readonly { readonly name: string; readonly exact?: string; readonly released?: string }[];
 }
 
 /** The run was stopped on request (not an engine failure). */

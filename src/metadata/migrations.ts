@@ -152,4 +152,51 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('queries').addColumn('delivery_json', 'text').execute();
     },
   },
+  '0004_privacy_budgets': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // One budget per configured table (not per collaboration): a table associated into
+      // several collaborations spends one allowance. Deleting the table deletes it.
+      await db.schema
+        .createTable('privacy_budgets')
+        .addColumn('table_id', 'integer', (c) => c.primaryKey().references('configured_tables.id').onDelete('cascade'))
+        .addColumn('epsilon', 'real', (c) => c.notNull())
+        .addColumn('delta', 'real', (c) => c.notNull())
+        .addColumn('users_noise', 'integer', (c) => c.notNull())
+        .addColumn('refresh', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addCheckConstraint('privacy_budgets_refresh', sql`refresh IN ('none', 'monthly')`)
+        .execute();
+      // No foreign key on table_id: the ledger is the record of what was released and
+      // outlives a deleted table; ids are AUTOINCREMENT, never reused, so old rows can
+      // never be charged to a new table.
+      await db.schema
+        .createTable('privacy_ledger')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('table_id', 'integer', (c) => c.notNull())
+        .addColumn('query_id', 'text', (c) => c.notNull())
+        .addColumn('period', 'text', (c) => c.notNull())
+        .addColumn('epsilon', 'real', (c) => c.notNull())
+        .addColumn('delta', 'real', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('kinds_json', 'text', (c) => c.notNull())
+        .addColumn('partition_selection', 'integer', (c) => c.notNull())
+        .addColumn('runner', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('settled_at', 'text')
+        .addCheckConstraint('privacy_ledger_status', sql`status IN ('reserved', 'spent', 'refunded')`)
+        .execute();
+      await db.schema.createIndex('privacy_ledger_table_period').on('privacy_ledger').columns(['table_id', 'period']).execute();
+      // A query reserves once per table; settling finds its rows by query id.
+      await db.schema.createIndex('privacy_ledger_query').on('privacy_ledger').columns(['query_id', 'table_id']).unique().execute();
+      await db.schema
+        .createTable('dp_answers')
+        .addColumn('cache_key', 'text', (c) => c.notNull())
+        .addColumn('period', 'text', (c) => c.notNull())
+        .addColumn('query_id', 'text', (c) => c.notNull())
+        .addColumn('result_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('dp_answers_pk', ['cache_key', 'period'])
+        .execute();
+    },
+  },
 };

@@ -148,6 +148,49 @@ export interface EventsTable {
   detail_json: string | null;
 }
 
+/** A configured table's differential-privacy budget, set by its owner. */
+export interface PrivacyBudgetsTable {
+  table_id: number;
+  /** Total epsilon and delta per period. */
+  epsilon: number;
+  delta: number;
+  /** usersNoisePerQuery: the 95% error, in users, of one distinct-user count. */
+  users_noise: number;
+  refresh: 'none' | 'monthly';
+  updated_at: string;
+}
+
+/**
+ * Every reservation of budget, one row per (query, table): `reserved` before the query
+ * runs, then `spent` once anything was released or `refunded` if nothing was.
+ */
+export interface PrivacyLedgerTable {
+  id: Generated<number>;
+  table_id: number;
+  query_id: string;
+  /** `all` (never refreshed) or `YYYY-MM` (UTC), as the table's refresh was at reservation. */
+  period: string;
+  epsilon: number;
+  delta: number;
+  status: 'reserved' | 'spent' | 'refunded';
+  /** The query's aggregate kinds (JSON array of `COUNT`, `SUM`, ...). */
+  kinds_json: string;
+  /** 1 when group keys were released by private partition selection. */
+  partition_selection: number;
+  runner: string;
+  created_at: string;
+  settled_at: string | null;
+}
+
+/** Stored noisy answers: an identical query in the same period gets the same answer. */
+export interface DpAnswersTable {
+  cache_key: string;
+  period: string;
+  query_id: string;
+  result_id: string;
+  created_at: string;
+}
+
 export interface Database {
   members: MembersTable;
   datasets: DatasetsTable;
@@ -161,4 +204,7 @@ export interface Database {
   results: ResultsTable;
   events: EventsTable;
   templates: TemplatesTable;
+  privacy_budgets: PrivacyBudgetsTable;
+  privacy_ledger: PrivacyLedgerTable;
+  dp_answers: DpAnswersTable;
 }

@@ -178,10 +178,9 @@ describe('checkCustomAuthorization through validateQuery', () => {
 });
 
 describe('validateCustom: differentially private tables never answer exactly', () => {
-  it('refuses a query on a table with differentialPrivacy in the exact path', async () => {
+  it('hands a query on a table with differentialPrivacy to the DP planner', async () => {
     const ctx = customContext({ impressions: customRule({ differentialPrivacy: { columns: [{ name: 'email_address' }] } }) });
-    const d = await checker.refused('SELECT i.campaign_id, COUNT(*) AS n FROM impressions i GROUP BY i.campaign_id', ctx);
-    expect(d.code).toBe('differential-privacy-unavailable');
-    expect(d.table).toBe('impressions');
+    const v = await checker.accepted('SELECT i.campaign_id, COUNT(*) AS n FROM impressions i GROUP BY i.campaign_id', ctx);
+    expect(v.dp?.tables).toEqual(['impressions']);
   });
 });

@@ -9,6 +9,7 @@ import { emptyNumericFacts } from './custom-expr.ts';
 import { analyzeQuery, TOP_ENV, type Analysis } from './custom-select.ts';
 import { refuseTaintedOutput, type OutputSite } from './custom-taint.ts';
 import { collectTableRefs, findTable } from './resolve-tables.ts';
+import { dpShape, dpTables } from './dp-shape.ts';
 
 /**
  * Validates a query whose tables all have custom rules (RULES.md "Custom rule"); the
@@ -38,20 +39,19 @@ export function validateCustom(query: Query, ctx: QueryContext, sqlText: string,
   const tables = referencedTables(query, ctx);
   const denied = checkCustomAuthorization(tables, ctx.runner, templateId);
   if (denied !== undefined) throw new Refusal(denied);
-  // A table that asks for differential privacy must never answer exactly.
-  const dp = tables.find((t) => t.rule?.kind === 'custom' && t.rule.differentialPrivacy !== undefined);
-  if (dp !== undefined) {
-    throw new Refusal({
-      code: 'differential-privacy-unavailable',
-      message: `${dp.sqlName} requires differential privacy, which this query path cannot apply`,
-      table: dp.sqlName,
-      hint: 'queries on differentially private tables run with noise through the DP planner',
-    });
-  }
   const an: Analysis = { refuser, ctx, occurrences: [], facts: emptyNumericFacts() };
   const top = analyzeQuery(query, TOP_ENV, an);
   refuseTaintedOutput(top, outputSites(query.body), refuser);
   const outputConstraints = outputConstraintCarriers(top, an.occurrences, refuser);
+  // A table that asks for differential privacy never answers exactly: the query must
+  // have the shape the DP planner rewrites (contribution bounds, noise, partition selection).
+  const dp = dpTables(tables);
+  const dpQuery = dp.length === 0 ? undefined : dpShape(query, ctx, refuser, dp);
+  if (dpQuery !== undefined && outputConstraints.length > 0) {
+    refuser.fail('dp-with-output-constraints', `a query on a differentially private table cannot also apply exact output constraints (of ${outputConstraints[0]?.table ?? ''}): an exact threshold would reveal what the noise hides`, undefined, {
+      hint: 'in differentially private queries groups are released by private partition selection; ask the owner to drop outputConstraints on tables queried with DP tables',
+    });
+  }
   return {
     kind: 'custom',
     query,
@@ -61,6 +61,7 @@ export function validateCustom(query: Query, ctx: QueryContext, sqlText: string,
     outputColumns: top.columns.map((c) => c.name),
     outputConstraints,
     numeric: an.facts,
+    ...(dpQuery !== undefined ? { dp: dpQuery } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { DpQuery } from './dp-shape.ts';
 import type { ColumnRef, Expr, FunctionCall, Query } from '../sql/ast.ts';
 import type { QueryTable } from './rule-types.ts';
 
@@ -57,6 +58,8 @@ export interface ValidatedCustomQuery {
   readonly outputConstraints: readonly CustomOutputConstraint[];
   /** What the planner needs to keep aggregates from failing on data (custom-numeric.ts). */
   readonly numeric: CustomNumericFacts;
+  /** Present when the query reads differentially private tables: what the DP planner rewrites. */
+  readonly dp?: DpQuery;
 }
 
 /** Nodes of `query` (by identity) that the planner's numeric rewrite treats specially. */

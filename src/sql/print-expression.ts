@@ -7,6 +7,7 @@ import { type Expr, type LiteralValue, type OrderItem, type Query, type WindowFr
 import type { Dialect } from './dialect.ts';
 import { isAggregateFunction } from './functions.ts';
 import { FUNCTION_PRINTERS, type PrintFn } from './print-function.ts';
+import { printPlannerFunction } from './planner-functions.ts';
 
 export function printLiteral(v: LiteralValue, d: Dialect): string {
   switch (v.type) {
@@ -67,7 +68,9 @@ export class ExpressionPrinter implements PrintFn {
       case 'literal': return printLiteral(e.value, d);
       case 'parameter': return d.parameter(e.name);
       case 'star': return e.table === undefined ? '*' : `${d.quoteIdentifier(e.table)}.*`;
-      case 'function': return FUNCTION_PRINTERS[e.name as keyof typeof FUNCTION_PRINTERS]?.(e, this) ?? unknownFunction(e.name);
+      case 'function':
+        return FUNCTION_PRINTERS[e.name as keyof typeof FUNCTION_PRINTERS]?.(e, this)
+          ?? printPlannerFunction(e, (a) => this.expr(a)) ?? unknownFunction(e.name);
       case 'binary': return this.binary(e);
       case 'unary':
         if (e.op === 'NOT') return `(NOT ${this.expr(e.operand)})`;

@@ -5,6 +5,7 @@ import type { AnalysisRows, TableRole } from '../../insights/analysis.ts';
 import { ANALYSES } from '../../insights/library.ts';
 import { commaList, withWorkspace } from '../context.ts';
 import { pickFormat, printJson, printRecords, toCsv, toTable, UsageError } from '../output.ts';
+import { DP_GROUPS_HELP, DP_ROWS_HELP, describeDp, dpOptions } from './dp-options.ts';
 import { deliveryOptions, HASH_HELP, NORMALIZE_HELP, outcomeExitCode, outcomeJson, parameterValues, printOutcome } from './query.ts';
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -41,6 +42,7 @@ function printFinished(outcome: QueryOutcome, finished: AnalysisRows | undefined
   }
   process.stdout.write(toTable(finished.columns, finished.rows.slice(0, 50)));
   process.stdout.write(`${outcome.delivery.rowCount} row(s) in ${outcome.durationMs ?? '?'} ms; stored at ${outcome.delivery.location}\n`);
+  if (outcome.privacy) process.stdout.write(describeDp(outcome.privacy));
 }
 
 export function registerInsightsCommands(program: Command): void {
@@ -94,6 +96,8 @@ export function registerInsightsCommands(program: Command): void {
     .option('--normalize <column>', NORMALIZE_HELP, collect)
     .option('--hash <column=sha256>', HASH_HELP, collect)
     .option('--format <format>', 'table|json|csv')
+    .option('--dp-max-groups <n>', DP_GROUPS_HELP)
+    .option('--dp-max-rows <n>', DP_ROWS_HELP)
     .action(
       async (
         analysis: string,
@@ -106,16 +110,20 @@ export function registerInsightsCommands(program: Command): void {
           normalize?: string[];
           hash?: string[];
           format?: string;
+          dpMaxGroups?: string;
+          dpMaxRows?: string;
         },
         cmd: Command,
       ) => {
         const format = pickFormat(opts.format);
         const delivery = deliveryOptions(opts.normalize, opts.hash);
+        const dp = dpOptions(opts.dpMaxGroups, opts.dpMaxRows);
         const { outcome, finished, note } = await withWorkspace(cmd, (ws) =>
           runInsight(ws, analysis, name, opts.as, parameterValues(opts.param ?? []), {
             ...(opts.receiver ? { receiver: opts.receiver } : {}),
             delivery,
             tables: parseTableMapping(opts.tables),
+            ...(dp !== undefined ? { dp } : {}),
           }),
         );
         // On stderr, so that json and csv on stdout stay exactly the query's output.

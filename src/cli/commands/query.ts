@@ -7,6 +7,7 @@ import { parseParameterAssignment } from '../../sql/template-spec.ts';
 import { withWorkspace } from '../context.ts';
 import { formatDiagnostic } from '../diagnostics.ts';
 import { pickFormat, printJson, printRecords, toCsv, toTable, UsageError, type OutputFormat } from '../output.ts';
+import { DP_GROUPS_HELP, DP_ROWS_HELP, describeDp, dpOptions } from './dp-options.ts';
 
 function collectParam(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -89,6 +90,7 @@ export function printOutcome(outcome: QueryOutcome, format: OutputFormat): void 
       process.stdout.write(toTable(names, d.rows.slice(0, 50)));
       const more = d.rowCount > 50 ? ` (first 50 shown)` : '';
       process.stdout.write(`${d.rowCount} row(s)${more} in ${outcome.durationMs ?? '?'} ms; stored at ${d.location}\n`);
+      if (outcome.privacy) process.stdout.write(describeDp(outcome.privacy));
     }
   }
 }
@@ -109,12 +111,17 @@ export function outcomeJson(outcome: QueryOutcome): Record<string, unknown> {
         columns: outcome.delivery.columns.map((c) => c.name),
         rows: outcome.delivery.rows,
         location: outcome.delivery.location,
+        ...(outcome.privacy ? { privacy: outcome.privacy } : {}),
       };
   }
 }
 
 function logRecords(entries: readonly QueryLogEntry[]): Record<string, unknown>[] {
   return entries.map((e) => ({ ...e, error: e.error?.code, tables: e.tables.join(',') }));
+}
+
+function withDp(dp: ReturnType<typeof dpOptions>): { dp?: NonNullable<ReturnType<typeof dpOptions>> } {
+  return dp === undefined ? {} : { dp };
 }
 
 export function registerQueryCommands(program: Command): void {
@@ -134,6 +141,8 @@ export function registerQueryCommands(program: Command): void {
     .option('--format <format>', 'table|json|csv')
     .option('--output-format <format>', 'stored result format: parquet|csv', 'parquet')
     .option('--dry-run', 'validate and print the verdict and the SQL that would run')
+    .option('--dp-max-groups <n>', DP_GROUPS_HELP)
+    .option('--dp-max-rows <n>', DP_ROWS_HELP)
     .action(
       async (
         name: string,
@@ -148,6 +157,8 @@ export function registerQueryCommands(program: Command): void {
           format?: string;
           outputFormat: string;
           dryRun?: boolean;
+          dpMaxGroups?: string;
+          dpMaxRows?: string;
         },
         cmd: Command,
       ) => {
@@ -171,6 +182,7 @@ export function registerQueryCommands(program: Command): void {
           format: opts.outputFormat as 'parquet' | 'csv',
           dryRun: opts.dryRun === true,
           signal: cancel.signal,
+          ...withDp(dpOptions(opts.dpMaxGroups, opts.dpMaxRows)),
         };
         const outcome = await withWorkspace(cmd, (ws) =>
           opts.template !== undefined
@@ -202,7 +214,11 @@ export function registerQueryCommands(program: Command): void {
       else printRecords(format, logRecords(entries), ['id', 'submittedAt', 'status', 'error', 'rowCount', 'durationMs', 'tables']);
     });
   q.command('logs <collaboration>')
-    .description('the query log entries you may see (as runner, receiver or owner of a referenced table)')
+    .description(
+      'the query log entries you may see (as runner, receiver or owner of a referenced table), with the rule version\n' +
+        'each table ran under (all tables for the receiver, your own for an owner, none for a runner who is not the receiver)\n' +
+        'example: cleanroom query logs media --as platform --format json',
+    )
     .requiredOption('--as <member>', 'acting member')
     .option('--format <format>', 'table|json|csv')
     .action(async (name: string, opts: { as: string; format?: string }, cmd: Command) => {
@@ -210,7 +226,13 @@ export function registerQueryCommands(program: Command): void {
       const format = pickFormat(opts.format);
       if (format === 'json') printJson(entries);
       else {
-        printRecords(format, logRecords(entries), ['id', 'submittedAt', 'runner', 'receiver', 'status', 'error', 'rowCount', 'tables', 'sql']);
+        // `impressions=2,customers=1`: one cell, in the style of --param name=value; absent
+        // (NULL, like a withheld rowCount) when the viewer may not see any.
+        const records = logRecords(entries).map((r, i) => {
+          const versions = entries[i]?.ruleVersions;
+          return versions ? { ...r, ruleVersions: Object.entries(versions).map(([table, v]) => `${table}=${v}`).join(',') } : r;
+        });
+        printRecords(format, records, ['id', 'submittedAt', 'runner', 'receiver', 'status', 'error', 'rowCount', 'tables', 'ruleVersions', 'sql']);
       }
     });
 }

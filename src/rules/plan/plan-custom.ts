@@ -3,6 +3,7 @@ import type { ValidatedCustomQuery } from '../validated-query.ts';
 import { andAll, bin, fn, int } from './ast-build.ts';
 import type { PlannedQuery } from './planned-query.ts';
 import { safeCustomQuery } from './custom-numeric-safety.ts';
+import { DEFAULT_CONTRIBUTION, planDp } from './plan-dp.ts';
 
 /**
  * Custom-rule queries run as written (an approved template or a provider's ad-hoc SQL);
@@ -14,6 +15,10 @@ import { safeCustomQuery } from './custom-numeric-safety.ts';
  */
 export function planCustom(v: ValidatedCustomQuery): PlannedQuery {
   const outputColumns = v.outputColumns.map((name, i) => name ?? `column_${i + 1}`);
+  if (v.dp !== undefined) {
+    const preview = planDp(v.dp, 'secret-chosen-per-run', DEFAULT_CONTRIBUTION);
+    return { query: preview.query, outputColumns: v.dp.outputs.map((o) => o.name), dp: v.dp };
+  }
   const query = safeCustomQuery(v.query, v.numeric);
   if (v.outputConstraints.length === 0) return { query, outputColumns };
   const body = query.body;

@@ -1,3 +1,4 @@
+import type { DpQuery } from '../dp-shape.ts';
 import type { Query, Select } from '../../sql/ast.ts';
 
 /**
@@ -24,6 +25,12 @@ export interface PlannedQuery {
   readonly outputColumns: string[];
   readonly listSizeCheck?: Query;
   readonly staged?: StagedQuery;
+  /**
+   * Differential privacy: `query` is only a preview (planned with a placeholder secret
+   * and default bounds); the run plans again with planDp and a fresh secret, reads the
+   * exact per-group rows into the process and adds noise there.
+   */
+  readonly dp?: DpQuery;
 }
 
 export interface StagedQuery {

@@ -1,0 +1,203 @@
+import type { CommonTableExpression, Expr, Literal, Query, SelectItem } from '../../sql/ast.ts';
+import { KEYED_HASH } from '../../sql/planner-functions.ts';
+import type { DpAggregate, DpQuery } from '../dp-shape.ts';
+import { andAll, bin, col, fn, select, table } from './ast-build.ts';
+
+/**
+ * User-level differential privacy by rewriting (Wilson et al. 2020, "Differentially
+ * Private SQL with Bounded User Contribution"): the outermost aggregate of a DP query is
+ * replaced by three stages that bound what any one user can add, keyed on the DP
+ * tables' own user column (never a column of the runner's table):
+ *
+ *   __cr_dp_rows         the outermost FROM/WHERE as written: group keys, user, values;
+ *                        rows without a user are dropped
+ *   __cr_dp_user_groups  one row per (group, user): its row count capped at L
+ *                        (maxRowsPerGroup), its sum of values clamped to [lo, hi] and
+ *                        then capped at L·[lo, hi], in fixed point
+ *   __cr_dp_bounded      each user's groups ordered by a keyed hash (MD5 of a per-query
+ *                        secret, the user and the keys); only the first C
+ *                        (maxGroupsPerUser) are kept
+ *
+ * and the final SELECT sums per group. Its exact per-group values leave the engine only
+ * into the Cleanroom process, which adds noise before anything is written
+ * (src/collaboration/dp-release.ts). So one user changes at most C groups, each by at
+ * most 1 user, L rows and L·max(|lo|, |hi|) of sum: the sensitivities `dpSensitivities`
+ * reports.
+ */
+
+export interface ContributionBounds {
+  /** C: groups one user may count in. */
+  readonly maxGroupsPerUser: number;
+  /** L: rows one user may add to one group (COUNT, SUM, AVG). */
+  readonly maxRowsPerGroup: number;
+}
+
+/** Defaults when the runner does not choose: one group per user, one row per group and user. */
+export const DEFAULT_CONTRIBUTION: ContributionBounds = { maxGroupsPerUser: 1, maxRowsPerGroup: 1 };
+
+/** Digits after the decimal point that SUM and AVG keep: values are summed as integers of 10^-4. */
+export const FIXED_POINT_DIGITS = 4;
+const FIXED_POINT_FACTOR = 10 ** FIXED_POINT_DIGITS;
+
+/** One column the exact query returns for one aggregate, and how to read it. */
+export type DpExactColumn =
+  | { readonly kind: 'key'; readonly name: string; readonly key: number }
+  | { readonly kind: 'users'; readonly name: string }
+  | { readonly kind: 'rows'; readonly name: string; readonly output: number }
+  | { readonly kind: 'sum'; readonly name: string; readonly output: number };
+
+export interface DpPlan {
+  readonly query: Query;
+  /** Columns of `query`, in order: keys, the distinct-user count, then one or two per aggregate. */
+  readonly columns: readonly DpExactColumn[];
+  /** Fixed-point clamp bounds per SUM/AVG output (integers of 10^-FIXED_POINT_DIGITS). */
+  readonly bounds: ReadonlyMap<number, { readonly lower: bigint; readonly upper: bigint }>;
+  readonly contribution: ContributionBounds;
+}
+
+const ROWS = '__cr_dp_rows';
+const USER_GROUPS = '__cr_dp_user_groups';
+const BOUNDED = '__cr_dp_bounded';
+const USER = '__cr_user';
+const RANK = '__cr_rank';
+const key = (i: number): string => `__cr_k${i}`;
+const value = (j: number): string => `__cr_v${j}`;
+const rowsOf = (j: number): string => `__cr_c${j}`;
+const sumOf = (j: number): string => `__cr_s${j}`;
+export const DP_USERS_COLUMN = '__cr_users';
+
+function lit(text: string): Literal {
+  return /^-?\d+$/.test(text) ? { kind: 'literal', value: { type: 'integer', value: text } } : { kind: 'literal', value: { type: 'string', value: text } };
+}
+
+/**
+ * A bound as the planned SQL uses it: a fixed-point integer literal once parameters are
+ * bound; for a template's unbound parameter (review before a run), the parameter scaled.
+ */
+function boundExpr(e: Expr): { readonly value?: bigint; readonly expr: Expr } {
+  if (e.kind === 'parameter') {
+    const scaled = bin('*', { kind: 'cast', operand: e, type: { name: 'DOUBLE' } }, lit(String(FIXED_POINT_FACTOR)));
+    return { expr: { kind: 'cast', operand: fn('round', [scaled]), type: { name: 'HUGEINT' } } };
+  }
+  const value = fixedPointBound(e);
+  return { value, expr: lit(String(value)) };
+}
+
+/** A bound as written (a numeric literal, possibly negated) in fixed point, digits beyond 10^-4 cut. */
+export function fixedPointBound(e: Expr): bigint {
+  const negate = e.kind === 'unary' && e.op === '-';
+  const inner = e.kind === 'unary' ? e.operand : e;
+  if (inner.kind !== 'literal') throw new Error('Internal error: a DP bound must be a numeric literal once parameters are bound');
+  const v = inner.value;
+  const text = v.type === 'integer' || v.type === 'decimal' ? v.value : v.type === 'double' ? String(v.value) : undefined;
+  if (text === undefined) throw new Error('Internal error: a DP bound must be numeric');
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$/i.exec(text);
+  if (m === null) throw new Error(`Internal error: unreadable DP bound ${text}`);
+  const digits = `${m[2] ?? '0'}${m[3] ?? ''}`;
+  const exponent = Number(m[4] ?? '0') - (m[3]?.length ?? 0) + FIXED_POINT_DIGITS;
+  const magnitude = exponent >= 0 ? BigInt(digits) * 10n ** BigInt(exponent) : BigInt(digits) / 10n ** BigInt(-exponent);
+  const signed = (m[1] === '-') !== negate ? -magnitude : magnitude;
+  return signed;
+}
+
+/** The value of a SUM/AVG argument in fixed point, clamped to its bounds, as a HUGEINT. */
+function fixedValue(arg: Expr, lower: Expr, upper: Expr): Expr {
+  const scaled = bin('*', { kind: 'cast', operand: arg, type: { name: 'DOUBLE' } }, lit(String(FIXED_POINT_FACTOR)));
+  const integer: Expr = { kind: 'cast', operand: fn('round', [scaled]), type: { name: 'HUGEINT' } };
+  // DuckDB's LEAST/GREATEST skip NULLs: a value that is not a number must stay NULL, not become a bound.
+  return { kind: 'case', whens: [{ when: { kind: 'is-null', operand: integer, negated: false }, then: { kind: 'literal', value: { type: 'null' } } }], else: fn('least', [fn('greatest', [integer, lower]), upper]) };
+}
+
+/** L × bound for the per-user cap, on the side of zero the bound lies (0 when it does not reach past zero). */
+function scaledCap(b: { readonly value?: bigint; readonly expr: Expr }, l: number, side: 'lower' | 'upper'): Expr {
+  if (b.value !== undefined) {
+    const v = side === 'lower' ? (b.value < 0n ? b.value : 0n) : (b.value > 0n ? b.value : 0n);
+    return lit(String(v * BigInt(l)));
+  }
+  return fn(side === 'lower' ? 'least' : 'greatest', [bin('*', b.expr, lit(String(l))), lit('0')]);
+}
+
+export function planDp(dp: DpQuery, secret: string, contribution: ContributionBounds): DpPlan {
+  const { maxGroupsPerUser: c, maxRowsPerGroup: l } = contribution;
+  if (!Number.isInteger(c) || c < 1 || !Number.isInteger(l) || l < 1) throw new Error('Internal error: contribution bounds must be positive integers');
+  const bounds = new Map<number, { lower: bigint; upper: bigint }>();
+  const boundExprs = new Map<number, { lower: ReturnType<typeof boundExpr>; upper: ReturnType<typeof boundExpr> }>();
+  const aggregates: { readonly output: number; readonly aggregate: DpAggregate }[] = [];
+  dp.outputs.forEach((o, i) => {
+    if (o.kind !== 'aggregate') return;
+    aggregates.push({ output: i, aggregate: o.aggregate });
+    const a = o.aggregate;
+    if (a.lower !== undefined && a.upper !== undefined) {
+      const [lower, upper] = [boundExpr(a.lower), boundExpr(a.upper)];
+      boundExprs.set(i, { lower, upper });
+      if (lower.value !== undefined && upper.value !== undefined) {
+        if (lower.value > upper.value) throw new Error('Internal error: DP bounds out of order reached the planner');
+        bounds.set(i, { lower: lower.value, upper: upper.value });
+      }
+    }
+  });
+
+  // Stage 1: the rows of the outermost FROM/WHERE with their user, keys and values.
+  const rowItems: SelectItem[] = [
+    ...dp.keys.map((k, i) => ({ expr: k, alias: key(i) })),
+    { expr: dp.user, alias: USER },
+    ...aggregates.flatMap(({ output, aggregate }) => {
+      if (aggregate.arg === undefined) return [];
+      const b = boundExprs.get(output);
+      return [{ expr: b === undefined ? aggregate.arg : fixedValue(aggregate.arg, b.lower.expr, b.upper.expr), alias: value(output) }];
+    }),
+  ];
+  const userNotNull: Expr = { kind: 'is-null', operand: dp.user, negated: true };
+  const rows = select({ items: rowItems, ...(dp.select.from ? { from: dp.select.from } : {}), where: andAll([dp.select.where, userNotNull]) as Expr });
+
+  // Stage 2: one row per (group, user), each user's contribution to the group capped.
+  const keyCols = dp.keys.map((_, i) => col(undefined, key(i)));
+  const capL = lit(String(l));
+  const perUser: SelectItem[] = [...keyCols.map((k) => ({ expr: k })), { expr: col(undefined, USER) }];
+  for (const { output, aggregate } of aggregates) {
+    const countCall: Expr = aggregate.arg === undefined ? { ...fn('count', []), star: true } : fn('count', [col(undefined, value(output))]);
+    if (aggregate.kind === 'COUNT' || aggregate.kind === 'AVG') perUser.push({ expr: fn('least', [countCall, capL]), alias: rowsOf(output) });
+    const b = boundExprs.get(output);
+    if (b !== undefined) {
+      const sum = fn('sum', [col(undefined, value(output))]);
+      perUser.push({ expr: fn('least', [fn('greatest', [sum, scaledCap(b.lower, l, 'lower')]), scaledCap(b.upper, l, 'upper')]), alias: sumOf(output) });
+    }
+  }
+  const userGroups = select({ items: perUser, from: table(ROWS), groupBy: [...keyCols, col(undefined, USER)] });
+
+  // Stage 3: each user's groups in keyed-hash order; the first C are kept.
+  const hash = fn(KEYED_HASH, [lit(secret), col(undefined, USER), ...keyCols]);
+  const rank: Expr = { kind: 'window', fn: fn('row_number', []), partitionBy: [col(undefined, USER)], orderBy: [{ expr: hash, direction: 'asc' }] };
+  const bounded = select({ items: [{ expr: { kind: 'star' } }, { expr: rank, alias: RANK }], from: table(USER_GROUPS) });
+
+  // Final: exact per-group totals over the bounded contributions.
+  const columns: DpExactColumn[] = [...dp.keys.map((_, i) => ({ kind: 'key' as const, name: key(i), key: i })), { kind: 'users', name: DP_USERS_COLUMN }];
+  const finalItems: SelectItem[] = [...keyCols.map((k, i) => ({ expr: k, alias: key(i) })), { expr: { ...fn('count', []), star: true }, alias: DP_USERS_COLUMN }];
+  for (const { output, aggregate } of aggregates) {
+    if (aggregate.kind === 'COUNT' || aggregate.kind === 'AVG') {
+      finalItems.push({ expr: fn('sum', [col(undefined, rowsOf(output))]), alias: rowsOf(output) });
+      columns.push({ kind: 'rows', name: rowsOf(output), output });
+    }
+    if (aggregate.kind === 'SUM' || aggregate.kind === 'AVG') {
+      finalItems.push({ expr: fn('sum', [col(undefined, sumOf(output))]), alias: sumOf(output) });
+      columns.push({ kind: 'sum', name: sumOf(output), output });
+    }
+  }
+  // Without GROUP BY every user has one group, so no group needs to be dropped.
+  const grouped = dp.keys.length > 0;
+  const final = select({
+    items: finalItems,
+    from: table(grouped ? BOUNDED : USER_GROUPS),
+    ...(grouped ? { where: bin('<=', col(undefined, RANK), lit(String(c))) } : {}),
+    groupBy: keyCols,
+  });
+  const ctes: CommonTableExpression[] = [
+    ...dp.query.with,
+    { name: ROWS, query: { kind: 'query', with: [], body: rows } },
+    { name: USER_GROUPS, query: { kind: 'query', with: [], body: userGroups } },
+    ...(grouped ? [{ name: BOUNDED, query: { kind: 'query' as const, with: [], body: bounded } }] : []),
+  ];
+  // One group per user when there is no GROUP BY: the noise is scaled for that.
+  const effective = grouped ? contribution : { ...contribution, maxGroupsPerUser: 1 };
+  return { query: { kind: 'query', with: ctes, body: final }, columns, bounds, contribution: effective };
+}

@@ -1,0 +1,117 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { associate } from '../src/collaboration/associations.ts';
+import { acceptCollaboration, createCollaboration } from '../src/collaboration/collaborations.ts';
+import { createDataset } from '../src/collaboration/datasets.ts';
+import { createMember } from '../src/collaboration/members.ts';
+import { budgetReport, setBudget } from '../src/collaboration/privacy-budgets.ts';
+import { runQuery } from '../src/collaboration/run-query.ts';
+import { createTable } from '../src/collaboration/tables.ts';
+import { Workspace } from '../src/collaboration/workspace.ts';
+import { generatedTestData, openTestDb, type GeneratedTestData, type TestDb } from '../src/insights/test-support.ts';
+
+/**
+ * Differentially private custom queries end to end: the platform's impressions table
+ * declares differentialPrivacy on email_address and a budget; the brand runs ad-hoc
+ * SQL. Expected exact values come from plain DuckDB over the generated files; the
+ * released values must be within a few 95% error bounds of them (P(|noise| > 5b) for
+ * discrete Laplace is about 0.05^5), spend budget, and stop when it is gone.
+ */
+const dpRule = {
+  v1: {
+    custom: {
+      allowedAnalyses: ['ANY_QUERY'],
+      allowedAnalysisProviders: ['brand'],
+      disallowedOutputColumns: ['email_address'],
+      differentialPrivacy: { columns: [{ name: 'email_address' }] },
+    },
+  },
+};
+const brandRule = {
+  v1: { custom: { allowedAnalyses: ['ANY_QUERY'], allowedAnalysisProviders: ['brand'], disallowedOutputColumns: ['email_address'] } },
+};
+
+describe('differentially private custom queries', () => {
+  let data: GeneratedTestData;
+  let workspace: Workspace;
+  let plain: TestDb;
+
+  beforeAll(async () => {
+    data = await generatedTestData({ seed: 3, scale: 60_000, platforms: 1 });
+    plain = await openTestDb();
+    workspace = await Workspace.open(join(data.dir, 'home'), { threads: 1, memoryLimit: '1GB' });
+    for (const m of ['brand', 'platform']) await createMember(workspace.db, m);
+    const imp = await createDataset(workspace, 'platform', 'impressions', [join(data.dir, 'platform1', 'impressions')]);
+    await createTable(workspace.db, 'platform', 'impressions', 'impressions', imp.columns.map((c) => c.name), dpRule);
+    const cust = await createDataset(workspace, 'brand', 'customers', [join(data.dir, 'brand', 'customers')]);
+    await createTable(workspace.db, 'brand', 'customers', 'customers', cust.columns.map((c) => c.name), brandRule);
+    await createCollaboration(workspace.db, 'brand', 'dp', [
+      { member: 'brand', query: true, receive: true },
+      { member: 'platform', query: false, receive: false },
+    ], true);
+    await acceptCollaboration(workspace.db, 'platform', 'dp');
+    await associate(workspace.db, 'dp', 'platform', 'impressions', 'impressions', undefined);
+    await associate(workspace.db, 'dp', 'brand', 'customers', 'customers', undefined);
+  }, 120_000);
+
+  afterAll(async () => {
+    await workspace.close();
+    plain.close();
+    await data.remove();
+  });
+
+  it('refuses to run before the owner sets a budget', async () => {
+    const outcome = await runQuery(workspace, 'dp', 'brand', 'SELECT COUNT(DISTINCT i.email_address) AS reach FROM impressions i');
+    expect(outcome).toMatchObject({ status: 'refused', error: { code: 'privacy-budget-missing', table: 'impressions' } });
+  });
+
+  it('releases noisy reach and impressions per campaign within their error bounds, and spends budget', async () => {
+    await setBudget(workspace, 'platform', 'impressions', { epsilon: 5, delta: 1e-6, usersNoisePerQuery: 30, refresh: 'none' });
+    const sql = `SELECT i.campaign_id, COUNT(DISTINCT i.email_address) AS reach, COUNT(*) AS impressions
+                 FROM impressions i GROUP BY i.campaign_id ORDER BY i.campaign_id`;
+    // Bounds wide enough to keep every contribution: 5 campaigns, no user near 1000 impressions of one.
+    const outcome = await runQuery(workspace, 'dp', 'brand', sql, { dp: { maxGroupsPerUser: 5, maxRowsPerGroup: 1000 } });
+    if (outcome.status !== 'succeeded' || !outcome.delivery || !outcome.privacy) throw new Error(JSON.stringify(outcome));
+    const exact = (await plain.query(
+      `SELECT campaign_id, count(DISTINCT email_address), count(*) FROM ${data.tables.impressions} WHERE email_address IS NOT NULL GROUP BY 1 ORDER BY 1`,
+    )).rows;
+    const report = outcome.privacy;
+    expect(report.mechanism).toBe('discrete Laplace');
+    expect(report.contribution).toEqual({ maxGroupsPerUser: 5, maxRowsPerGroup: 1000 });
+    const reachBound = report.columns.find((c) => c.name === 'reach')?.errorBound95 ?? 0;
+    const impBound = report.columns.find((c) => c.name === 'impressions')?.errorBound95 ?? 0;
+    expect(reachBound).toBeGreaterThan(0);
+    expect(impBound).toBeGreaterThan(reachBound);
+    // Every campaign is large, so all pass partition selection.
+    expect(outcome.delivery.rows.map((r) => r[0])).toEqual(exact.map((r) => r[0]));
+    outcome.delivery.rows.forEach((row, i) => {
+      expect(Math.abs(Number(row[1]) - Number(exact[i]?.[1]))).toBeLessThanOrEqual(5 * reachBound);
+      expect(Math.abs(Number(row[2]) - Number(exact[i]?.[2]))).toBeLessThanOrEqual(5 * impBound);
+    });
+    // Noise was added: all six values exactly right has probability far below 1e-6.
+    const same = outcome.delivery.rows.flatMap((row, i) => [Number(row[1]) === Number(exact[i]?.[1]), Number(row[2]) === Number(exact[i]?.[2])]);
+    expect(same.every(Boolean)).toBe(false);
+    // Cost: two aggregates + partition selection = 3 units of ln(20)/30 each.
+    expect(report.epsilon).toBeCloseTo((3 * Math.log(20)) / 30, 9);
+    const budget = await budgetReport(workspace, 'dp', 'platform');
+    expect(JSON.stringify(budget)).toContain(outcome.id);
+  });
+
+  it('stops when the budget is spent, never overdrawing', async () => {
+    const sql = 'SELECT COUNT(DISTINCT i.email_address) AS reach FROM impressions i';
+    let refused = 0;
+    let succeeded = 0;
+    for (let i = 0; i < 60 && refused === 0; i++) {
+      const o = await runQuery(workspace, 'dp', 'brand', sql);
+      if (o.status === 'succeeded') succeeded++;
+      else if (o.status === 'refused') {
+        expect(o.error.code).toBe('privacy-budget-exhausted');
+        refused++;
+      } else throw new Error(JSON.stringify(o));
+    }
+    expect(refused).toBe(1);
+    // ε 5 total; the first query spent 3 units; each of these spends 1 unit of ln(20)/30.
+    const unit = Math.log(20) / 30;
+    expect(succeeded).toBe(Math.floor((5 - 3 * unit) / unit + 1e-9));
+  }, 120_000);
+});
