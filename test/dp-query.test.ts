@@ -97,11 +97,30 @@ describe('differentially private custom queries', () => {
     expect(JSON.stringify(budget)).toContain(outcome.id);
   });
 
+  it('ATTACK (averaging repeated DP queries): the same query again returns the stored answer and spends nothing', async () => {
+    const sql = `SELECT i.device_type, COUNT(DISTINCT i.email_address) AS reach FROM impressions i GROUP BY i.device_type ORDER BY i.device_type`;
+    const first = await runQuery(workspace, 'dp', 'brand', sql, { dp: { maxGroupsPerUser: 3 } });
+    if (first.status !== 'succeeded' || !first.delivery) throw new Error(JSON.stringify(first));
+    const spent = (await budgetReport(workspace, 'dp', 'platform')).tables.map((t) => ('spentEpsilon' in t ? t.spentEpsilon : 0));
+    for (let i = 0; i < 5; i++) {
+      const again = await runQuery(workspace, 'dp', 'brand', `  ${sql}  `, { dp: { maxGroupsPerUser: 3 } });
+      if (again.status !== 'succeeded' || !again.delivery) throw new Error(JSON.stringify(again));
+      expect(again.delivery.rows).toEqual(first.delivery.rows);
+      expect(again.privacy?.reusedFrom).toBe(first.id);
+      expect(again.privacy?.epsilon).toBe(0);
+    }
+    expect((await budgetReport(workspace, 'dp', 'platform')).tables.map((t) => ('spentEpsilon' in t ? t.spentEpsilon : 0))).toEqual(spent);
+    // Other contribution bounds are another question: a fresh answer, spending again.
+    const other = await runQuery(workspace, 'dp', 'brand', sql, { dp: { maxGroupsPerUser: 2 } });
+    expect(other.status === 'succeeded' ? other.privacy?.reusedFrom : 'not run').toBeUndefined();
+  });
+
   it('stops when the budget is spent, never overdrawing', async () => {
-    const sql = 'SELECT COUNT(DISTINCT i.email_address) AS reach FROM impressions i';
     let refused = 0;
     let succeeded = 0;
-    for (let i = 0; i < 60 && refused === 0; i++) {
+    for (let i = 0; i < 80 && refused === 0; i++) {
+      // A different question each time (stored answers would spend nothing).
+      const sql = `SELECT COUNT(DISTINCT i.email_address) AS reach FROM impressions i WHERE i.campaign_id <> 'none-${i}'`;
       const o = await runQuery(workspace, 'dp', 'brand', sql);
       if (o.status === 'succeeded') succeeded++;
       else if (o.status === 'refused') {
@@ -110,8 +129,9 @@ describe('differentially private custom queries', () => {
       } else throw new Error(JSON.stringify(o));
     }
     expect(refused).toBe(1);
-    // ε 5 total; the first query spent 3 units; each of these spends 1 unit of ln(20)/30.
+    // ε 5 total; before: 3 units (reach + impressions + partition selection), 2 units
+    // (reach by device + partition selection) twice (C = 3, then C = 2); each of these spends 1 unit of ln(20)/30.
     const unit = Math.log(20) / 30;
-    expect(succeeded).toBe(Math.floor((5 - 3 * unit) / unit + 1e-9));
+    expect(succeeded).toBe(Math.floor((5 - 7 * unit) / unit + 1e-9));
   }, 120_000);
 });

@@ -55,10 +55,8 @@ export async function prepareDp(
   runner: string,
   dp: DpQuery,
   associations: readonly AssociationInfo[],
-  asked: Partial<ContributionBounds> | undefined,
+  contribution: ContributionBounds,
 ): Promise<{ readonly run: DpRun } | { readonly error: Diagnostic }> {
-  const contribution = contributionBounds(asked);
-  if ('code' in contribution) return { error: contribution };
   const tables = associations.filter((a) => dp.tables.includes(a.sqlName));
   const kinds = dp.outputs.flatMap((o): AggregateKind[] => (o.kind === 'aggregate' ? [o.aggregate.kind] : []));
   const reservation = await reserveBudget(workspace, {

@@ -30,6 +30,8 @@ export interface DpReport {
     readonly bounds?: { readonly lower: number; readonly upper: number };
   }[];
   readonly partitionSelection?: { readonly threshold: number; readonly noiseScale: number; readonly groupsReleased: number };
+  /** Set when this is the stored answer of an identical earlier query (nothing was spent). */
+  readonly reusedFrom?: string;
 }
 
 /** Which exact column and bound feed each noisy value of each aggregate output. */

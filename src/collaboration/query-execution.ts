@@ -19,7 +19,9 @@ import { crashPoint } from './crash-points.ts';
 import { markCancelled, markFailed, markRefused, markRunning, type QueryTableRecord, type TableStats } from './query-records.ts';
 import type { Workspace } from './workspace.ts';
 import { requirePlan, type Verdict } from './query-verdict.ts';
-import { prepareDp, type DpRun } from './dp-execution.ts';
+import { contributionBounds, prepareDp, type DpRun } from './dp-execution.ts';
+import { dpAnswerKey, rememberDpAnswer, reuseDpAnswer } from './dp-answers.ts';
+import { answerPeriodFor } from './privacy-budgets.ts';
 import type { QueryOutcome, RunQueryOptions } from './run-query.ts';
 
 export async function execute(
@@ -33,9 +35,23 @@ export async function execute(
   const { db, store } = workspace;
   const planned = requirePlan(verdict);
   let dpRun: DpRun | undefined;
+  let answer: { readonly key: string; readonly period: string } | undefined;
   if (planned.dp !== undefined) {
+    const contribution = contributionBounds(options.dp);
+    if ('code' in contribution) {
+      await markRefused(db, id, contribution, verdict.tables);
+      return { id, status: 'refused', error: contribution };
+    }
+    // The same question in the same budget period gets the stored answer, spending nothing.
+    const dpTableIds = verdict.associations.filter((a) => planned.dp?.tables.includes(a.sqlName)).map((a) => a.table.id);
+    answer = {
+      key: await dpAnswerKey(workspace, verdict, planned.dp, contribution, receiver, options.format ?? 'parquet'),
+      period: await answerPeriodFor(db, dpTableIds, new Date()),
+    };
+    const reused = await reuseDpAnswer(workspace, { id, ...answer, receiver, runner, verdict, previewRows: options.previewRows ?? 10_000 });
+    if (reused !== undefined) return reused;
     // The budget is spent before anything runs; a refusal here runs nothing.
-    const prepared = await prepareDp(workspace, id, runner, planned.dp, verdict.associations, options.dp);
+    const prepared = await prepareDp(workspace, id, runner, planned.dp, verdict.associations, contribution);
     if ('error' in prepared) {
       await markRefused(db, id, prepared.error, verdict.tables);
       return { id, status: 'refused', error: prepared.error };
@@ -45,6 +61,7 @@ export async function execute(
   try {
     const outcome = await executePlanned(workspace, id, receiver, runner, verdict, options, dpRun);
     if (dpRun !== undefined) await dpRun.settle(outcome.status === 'succeeded' ? 'spent' : 'refunded');
+    if (answer !== undefined && outcome.status === 'succeeded') await rememberDpAnswer(workspace, answer.key, answer.period, id);
     return outcome;
   } catch (e) {
     if (dpRun !== undefined) await dpRun.settle('refunded');
@@ -153,6 +170,7 @@ async function executePlanned(
             duration_ms: durationMs,
             table_stats_json: JSON.stringify(stats),
             finished_at: nowIso(),
+            ...(dpRun !== undefined ? { privacy_json: JSON.stringify(dpRun.report()) } : {}),
           })
           .where('id', '=', id)
           .execute();

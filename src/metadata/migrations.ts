@@ -199,4 +199,11 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_query_privacy': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // How a differentially private result was made (mechanism, epsilon, noise, bounds):
+      // shown with the result and kept with the query.
+      await db.schema.alterTable('queries').addColumn('privacy_json', 'text').execute();
+    },
+  },
 };

@@ -105,6 +105,8 @@ export interface QueriesTable {
    * `{column, normalize, hash?}`), or null for none.
    */
   delivery_json: string | null;
+  /** JSON DpReport of a differentially private query (src/collaboration/dp-release.ts). */
+  privacy_json: string | null;
   submitted_at: string;
   started_at: string | null;
   finished_at: string | null;

@@ -1,5 +1,7 @@
 import { assertNever } from '../sql/ast.ts';
-import type { ColumnRef, Expr, FunctionCall, SqlType } from '../sql/ast.ts';
+import type { ColumnRef, Expr, FunctionCall, LiteralValue, ScalarSubquery, SqlType } from '../sql/ast.ts';
+import { toNumberScale } from '../sql/date-format.ts';
+import { categoryOfTypeName, type TypeCategory } from '../sql/types.ts';
 import { isAggregateName } from './expr-utils.ts';
 
 /**
@@ -24,9 +26,9 @@ import { isAggregateName } from './expr-utils.ts';
  * (DOUBLE, approximate, never an error).
  */
 
-/** An exact numeric type as DuckDB types it: DECIMAL(p,s), or an integer of p digits. */
+/** An exact numeric type as DuckDB types it: DECIMAL(p,s), or an integer of p digits (`unsigned`: UTINYINT ... UHUGEINT). */
 export type NumType =
-  | { readonly kind: 'exact'; readonly p: number; readonly s: number; readonly integer: boolean }
+  | { readonly kind: 'exact'; readonly p: number; readonly s: number; readonly integer: boolean; readonly unsigned?: boolean }
   | { readonly kind: 'float' }
   | { readonly kind: 'null' };
 
@@ -34,7 +36,9 @@ const INTEGER_DIGITS: Readonly<Record<string, number>> = {
   TINYINT: 3, INT1: 3, SMALLINT: 5, INT2: 5, SHORT: 5, INTEGER: 10, INT: 10, INT4: 10, SIGNED: 10, BIGINT: 19, INT8: 19, LONG: 19,
   UTINYINT: 3, USMALLINT: 5, UINTEGER: 10, UBIGINT: 20, HUGEINT: 39, INT128: 39, UHUGEINT: 39, UINT128: 39,
 };
+const UNSIGNED = new Set(['UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'UHUGEINT', 'UINT128']);
 const FLOATS = new Set(['FLOAT', 'FLOAT4', 'REAL', 'DOUBLE', 'FLOAT8', 'DOUBLE PRECISION']);
+const FLOAT32 = new Set(['FLOAT', 'FLOAT4', 'REAL']);
 const DECIMAL_TYPE = /^(?:DECIMAL|NUMERIC)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$/;
 
 /** The numeric type of an engine type name; undefined when not numeric or not known. */
@@ -43,7 +47,7 @@ export function numTypeOfName(typeName: string | undefined): NumType | undefined
   const t = typeName.trim().toUpperCase();
   if (t === 'NULL') return { kind: 'null' };
   const digits = INTEGER_DIGITS[t];
-  if (digits !== undefined) return { kind: 'exact', p: digits, s: 0, integer: true };
+  if (digits !== undefined) return { kind: 'exact', p: digits, s: 0, integer: true, ...(UNSIGNED.has(t) ? { unsigned: true } : {}) };
   if (FLOATS.has(t)) return { kind: 'float' };
   const d = DECIMAL_TYPE.exec(t);
   if (d === null) return undefined;
@@ -57,6 +61,7 @@ export function numTypeName(t: NumType): string {
     case 'null': return 'NULL';
     case 'exact': {
       if (!t.integer) return `DECIMAL(${t.p},${t.s})`;
+      if (t.unsigned === true) return t.p >= 39 ? 'UHUGEINT' : t.p >= 20 ? 'UBIGINT' : t.p >= 10 ? 'UINTEGER' : t.p >= 5 ? 'USMALLINT' : 'UTINYINT';
       const name = Object.entries(INTEGER_DIGITS).find(([n, p]) => p === t.p && ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UBIGINT', 'HUGEINT'].includes(n));
       return name?.[0] ?? 'HUGEINT';
     }
