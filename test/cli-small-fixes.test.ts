@@ -187,7 +187,7 @@ describe('query logs show rule versions to those entitled to them', () => {
     const csv = runCli(home, ['query', 'logs', 'c', '--as', 'platform', '--format', 'csv']);
     expect(csv.code, csv.stderr).toBe(0);
     const [header, ...lines] = csv.stdout.trimEnd().split('\n');
-    expect(header).toBe('id,submittedAt,runner,receiver,status,error,rowCount,tables,ruleVersions,sql');
+    expect(header).toBe('id,submittedAt,runner,receiver,status,error,rowCount,tables,ruleVersions,epsilon,sql');
     expect(lines.find((l) => l.startsWith(toBrand))).toContain(',"customers,impressions",impressions=1,');
     expect(lines.find((l) => l.startsWith(toPlatform))).toContain('"customers=1,impressions=2"');
     const table = runCli(home, ['query', 'logs', 'c', '--as', 'brand', '--format', 'table']);

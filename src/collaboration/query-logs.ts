@@ -1,3 +1,4 @@
+import type { DpReport } from './dp-release.ts';
 import type { Kysely } from 'kysely';
 import type { ColumnDelivery } from '../engine/engine.ts';
 import type { Database } from '../metadata/schema.ts';
@@ -30,6 +31,12 @@ export interface QueryLogEntry {
    * receiver.
    */
   readonly ruleVersions?: Readonly<Record<string, number>>;
+  /**
+   * Differentially private queries: the budget spent, for everyone who sees the entry
+   * (RULES.md: privacy budget spent is shown to the runner, the receiver and the
+   * owners); the receiver also gets the noise of each column (the whole DpReport).
+   */
+  readonly privacy?: Partial<DpReport> & { readonly epsilon: number; readonly delta: number };
 }
 
 type QueryRow = Awaited<ReturnType<typeof loadQueries>>[number];
@@ -39,7 +46,7 @@ async function loadQueries(db: Kysely<Database>, collaborationId: number) {
     .selectFrom('queries')
     .select([
       'id', 'submitted_at', 'runner', 'receiver', 'sql_text', 'tables_json', 'status', 'error_json',
-      'row_count', 'duration_ms', 'table_stats_json', 'template_id', 'parameters_json', 'delivery_json',
+      'row_count', 'duration_ms', 'table_stats_json', 'template_id', 'parameters_json', 'delivery_json', 'privacy_json',
     ])
     .where('collaboration_id', '=', collaborationId)
     .orderBy('submitted_at')
@@ -86,6 +93,17 @@ function view(row: QueryRow, viewer: string): QueryLogEntry {
     ...(seesFigures && row.duration_ms !== null ? { durationMs: row.duration_ms } : {}),
     ...(Object.keys(ownStats).length > 0 ? { tableStats: ownStats } : {}),
     ...(versioned.length > 0 ? { ruleVersions } : {}),
+    ...(row.privacy_json ? { privacy: privacyView(JSON.parse(row.privacy_json) as DpReport, isReceiver) } : {}),
+  };
+}
+
+function privacyView(report: DpReport, full: boolean): NonNullable<QueryLogEntry['privacy']> {
+  if (full) return report;
+  return {
+    mechanism: report.mechanism,
+    epsilon: report.epsilon,
+    delta: report.delta,
+    ...(report.reusedFrom !== undefined ? { reusedFrom: report.reusedFrom } : {}),
   };
 }
 

@@ -1,11 +1,14 @@
 import { assertNever } from '../sql/ast.ts';
-import type { ColumnRef, Expr, FunctionCall, Query, SqlType } from '../sql/ast.ts';
-import { categoryOfTypeName, inferType, type TypeCategory } from '../sql/types.ts';
+import type { ColumnRef, Expr, FrameBound, FunctionCall, Query, ScalarSubquery, SqlType } from '../sql/ast.ts';
+import { inferType, type TypeCategory } from '../sql/types.ts';
 import type { ColumnScope, CustomRefuser, OutColumn, RelInfo, Taint } from './custom-scope.ts';
 import { JOIN_EQUALITY_REFS, sameName } from './custom-scope.ts';
 import { aggregateCarriesValues, merge, step } from './custom-taint.ts';
 import { COMPARISONS, isAggregateName } from './expr-utils.ts';
-import { containsUnguardable, isUnguardable, numTypeName, numTypeOf, sumSafe } from './custom-numeric.ts';
+import {
+  castProblem, containsUnguardable, isUnguardable, numTypeName, numTypeOf, staticType, sumSafe, typeCategory, unificationProblem,
+  type CastProblem,
+} from './custom-numeric.ts';
 import type { CustomNumericFacts } from './validated-query.ts';
 
 /**
@@ -43,8 +46,10 @@ export function emptyNumericFacts(): MutableNumericFacts {
 }
 
 const CLEAN: ExprInfo = { taint: [], type: undefined, exact: false, carrier: undefined };
-/** Types of resolved references, so that src/sql/types.ts can infer expression types. */
+/** Types of resolved references and scalar subqueries, so that expression types can be inferred. */
 const refTypes = new WeakMap<ColumnRef, string | undefined>();
+const subqueryTypes = new WeakMap<ScalarSubquery, string | undefined>();
+const known = (x: ColumnRef | ScalarSubquery): string | undefined => (x.kind === 'column' ? refTypes.get(x) : subqueryTypes.get(x));
 
 const REPRESENTATIVE: Readonly<Record<TypeCategory, string | undefined>> = {
   numeric: 'DOUBLE', text: 'VARCHAR', date: 'DATE', timestamp: 'TIMESTAMP', boolean: 'BOOLEAN', null: undefined, unknown: undefined,
@@ -53,8 +58,14 @@ const SAME_TYPE_ARGS = new Set(['coalesce', 'least', 'greatest', 'nullif']);
 
 const columnType = (r: ColumnRef): string | undefined => refTypes.get(r);
 
-/** A numeric type name for OutColumn.type: the static type when known, else `NUMERIC` (unknown width). */
+/**
+ * A type name for OutColumn.type: DuckDB's static type when known (custom-numeric.ts
+ * `staticType`), else a representative of the inferred category (`NUMERIC`: a number
+ * of unknown width).
+ */
 function typeOf(e: Expr, category: TypeCategory): string | undefined {
+  const exact = staticType(e, known);
+  if (exact !== undefined) return exact;
   if (category === 'null') return 'NULL';
   if (category !== 'numeric') return REPRESENTATIVE[category];
   const t = numTypeOf(e, columnType);
@@ -94,34 +105,44 @@ function analyzeNode(e: Expr, cx: ExprContext, mode: NameMode): ExprInfo {
       }
       const l = sub(e.left);
       const r = sub(e.right);
-      if (COMPARISONS.has(e.op) || e.op === 'IS DISTINCT FROM' || e.op === 'IS NOT DISTINCT FROM') requireComparable(cx, l, r, e);
+      if (e.op === 'AND' || e.op === 'OR') {
+        requireCondition(cx, l, e.left, `${e.op} operand`);
+        requireCondition(cx, r, e.right, `${e.op} operand`);
+      }
+      if (COMPARISONS.has(e.op) || e.op === 'IS DISTINCT FROM' || e.op === 'IS NOT DISTINCT FROM') requireComparable(cx, l, r, e, 'comparison', [e.left, e.right]);
       if (['+', '-', '*', '/', '%'].includes(e.op)) requireArithmetic(cx, e.op, l, r, e);
       if ((e.op === '+' || e.op === '-') && containsUnguardable(e) && [l, r].some((x) => ['date', 'timestamp', 'unknown'].includes(category(x)))) {
         refuseUnguardedDate(cx, e);
       }
       return inferred(merge(l.taint, r.taint));
     }
-    case 'unary':
+    case 'unary': {
+      const operand = sub(e.operand);
+      if (e.op === 'NOT') requireCondition(cx, operand, e.operand, 'NOT');
+      return inferred(operand.taint);
+    }
     case 'is-null':
       return inferred(sub(e.operand).taint);
     case 'in-list': {
       const operand = sub(e.operand);
       const list = e.list.map(sub);
-      list.forEach((x) => requireComparable(cx, operand, x, e));
+      list.forEach((x, i) => requireComparable(cx, operand, x, e, 'IN list', [e.operand, e.list[i]]));
       return inferred(merge(operand.taint, ...list.map((x) => x.taint)));
     }
     case 'between': {
       const [o, lo, hi] = [sub(e.operand), sub(e.low), sub(e.high)];
-      requireComparable(cx, o, lo, e);
-      requireComparable(cx, o, hi, e);
+      requireComparable(cx, o, lo, e, 'BETWEEN', [e.operand, e.low]);
+      requireComparable(cx, o, hi, e, 'BETWEEN', [e.operand, e.high]);
       return inferred(merge(o.taint, lo.taint, hi.taint));
     }
     case 'case': {
       const operand = e.operand !== undefined ? sub(e.operand) : undefined;
       const whens = e.whens.map((w) => ({ when: sub(w.when), then: sub(w.then) }));
-      if (operand !== undefined) whens.forEach((w) => requireComparable(cx, operand, w.when, e));
+      if (operand !== undefined) whens.forEach((w, i) => requireComparable(cx, operand, w.when, e, 'CASE', [e.operand, e.whens[i]?.when]));
+      else whens.forEach((w, i) => requireCondition(cx, w.when, e.whens[i]?.when ?? e, 'CASE WHEN'));
+      const resultExprs = [...e.whens.map((w) => w.then), ...(e.else !== undefined ? [e.else] : [])];
       const results = [...whens.map((w) => w.then), ...(e.else !== undefined ? [sub(e.else)] : [])];
-      results.forEach((x) => results.forEach((y) => requireComparable(cx, x, y, e, 'CASE')));
+      results.forEach((x, i) => results.forEach((y, j) => requireComparable(cx, x, y, e, 'CASE', [resultExprs[i], resultExprs[j]])));
       return inferred(merge(operand?.taint ?? [], ...whens.flatMap((w) => [w.when.taint, w.then.taint]), ...results.map((x) => x.taint)));
     }
     case 'cast':
@@ -131,13 +152,17 @@ function analyzeNode(e: Expr, cx: ExprContext, mode: NameMode): ExprInfo {
       const partition = e.partitionBy.map((p) => step(sub(p).taint, 'window PARTITION BY'));
       const order = e.orderBy.map((o) => step(sub(o.expr).taint, 'window ORDER BY'));
       for (const b of e.frame !== undefined ? [e.frame.start, e.frame.end] : []) {
-        if (b.type === 'preceding' || b.type === 'following') sub(b.offset);
+        if (b.type === 'preceding' || b.type === 'following') {
+          sub(b.offset);
+          requireFrameOffset(cx, e.frame?.units ?? 'rows', b);
+        }
       }
       return inferred(merge(fn, ...partition, ...order));
     }
     case 'subquery': {
       const { info: rel, correlated } = cx.subquery(e.query, cx.scope);
       const info = oneColumn(rel, cx, e);
+      subqueryTypes.set(e, info.column.type);
       return { ...info.column, taint: step(merge(info.column.taint, info.rowTaint, step(correlated, 'correlated reference')), 'scalar subquery'), carrier: undefined };
     }
     case 'exists': {
@@ -149,7 +174,7 @@ function analyzeNode(e: Expr, cx: ExprContext, mode: NameMode): ExprInfo {
       const operand = sub(e.operand);
       const { info: rel, correlated } = cx.subquery(e.query, cx.scope);
       const info = oneColumn(rel, cx, e);
-      requireComparable(cx, operand, info.column, e);
+      requireComparable(cx, operand, info.column, e, 'IN subquery', [e.operand, undefined]);
       return { ...CLEAN, type: 'BOOLEAN', taint: merge(operand.taint, step(merge(info.column.taint, step(correlated, 'correlated reference')), 'IN subquery')) };
     }
     default:
@@ -184,7 +209,10 @@ function functionTaint(f: FunctionCall, cx: ExprContext, mode: NameMode): ExprIn
   }
   const first = f.args[0];
   if ((f.name === 'sum' || f.name === 'avg') && first !== undefined && sumSafe(numTypeOf(first, columnType))) cx.facts.exactSums.add(f);
-  if (SAME_TYPE_ARGS.has(f.name)) args.forEach((x) => args.forEach((y) => requireComparable(cx, x, y, f, f.name.toUpperCase())));
+  if (SAME_TYPE_ARGS.has(f.name)) {
+    args.forEach((x, i) => args.forEach((y, j) => requireComparable(cx, x, y, f, f.name.toUpperCase(), [f.args[i], f.args[j]])));
+  }
+  if (f.name === 'lag' || f.name === 'lead') requireWindowArguments(cx, f, args);
   if (!aggregate) return merge(...args.map((a) => a.taint));
   if (!aggregateCarriesValues(f.name)) return [];
   return step(merge(...args.map((a) => a.taint)), `${f.name.toUpperCase()}()`);
@@ -227,30 +255,96 @@ function typeName(t: SqlType): string {
   return t.name === 'DECIMAL' ? `DECIMAL(${t.width},${t.scale})` : t.name;
 }
 
-const category = (x: ExprInfo): TypeCategory => (x.type === undefined ? 'unknown' : categoryOfTypeName(x.type));
+const category = (x: ExprInfo): TypeCategory => typeCategory(x.type);
 const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER']);
 const FLOAT_TYPES = new Set(['FLOAT', 'REAL', 'DOUBLE']);
 
+function refuseCast(cx: Pick<ExprContext, 'refuser'>, code: string, problem: CastProblem, at: Expr): never {
+  return cx.refuser.fail(code, problem.message, at, { hint: problem.hint });
+}
+
 /**
- * As check-context.ts requireComparable: one type category on both sides (no implicit
- * cast that could fail on a value), and two columns of one exact type (DECIMAL widths
- * differ by a cast that can overflow); integers and floats of different widths widen.
+ * Two values the engine makes one type (comparison, IN, BETWEEN, CASE, COALESCE, set
+ * operation): no implicit cast that could fail on a value (custom-numeric.ts
+ * `unificationProblem`: categories, DATE vs TIMESTAMP, DECIMAL widths, text vs an
+ * unknown type), and two columns of one exact type (DECIMAL widths differ by a cast
+ * that can overflow); integers and floats of different widths widen. `sides` are the
+ * two expressions when they are operands (literals and planner casts count).
  */
-export function requireComparable(cx: Pick<ExprContext, 'refuser'>, a: ExprInfo, b: ExprInfo, at: Expr, what = 'comparison'): void {
-  const [l, r] = [category(a), category(b)];
-  const temporal = (c: TypeCategory): boolean => c === 'date' || c === 'timestamp';
-  if (l !== r && l !== 'unknown' && r !== 'unknown' && !(temporal(l) && temporal(r))) {
-    cx.refuser.fail('type-mismatch', `this ${what} mixes ${l} and ${r}; the clean room does not rely on implicit casts`, at, {
-      hint: `cast one side explicitly, e.g. CAST(x AS ${l === 'text' || r === 'text' ? 'VARCHAR' : 'DOUBLE'})`,
-    });
-  }
+export function requireComparable(
+  cx: Pick<ExprContext, 'refuser'>, a: ExprInfo, b: ExprInfo, at: Expr, what = 'comparison',
+  sides: readonly [Expr | undefined, Expr | undefined] = [undefined, undefined],
+): void {
+  const [ea, eb] = sides;
+  const problem = unificationProblem(what, { type: a.type, ...(ea !== undefined ? { expr: ea } : {}) }, { type: b.type, ...(eb !== undefined ? { expr: eb } : {}) });
+  if (problem !== undefined) refuseCast(cx, 'type-mismatch', problem, at);
   if (!a.exact || !b.exact || a.type === undefined || b.type === undefined) return;
   const [x, y] = [a.type.toUpperCase().replaceAll(' ', ''), b.type.toUpperCase().replaceAll(' ', '')];
   if (x === y || (INTEGER_TYPES.has(x) && INTEGER_TYPES.has(y)) || (FLOAT_TYPES.has(x) && FLOAT_TYPES.has(y))) return;
-  if (l !== 'numeric') return;
+  if (category(a) !== 'numeric') return;
   cx.refuser.fail('type-mismatch', `this ${what} needs columns of one type, not ${x} and ${y}`, at, {
     hint: 'cast both sides to one type, or ask the owners to align the column types',
   });
+}
+
+/**
+ * WHERE, ON, HAVING, CASE WHEN and the operands of NOT, AND, OR take a BOOLEAN: DuckDB
+ * would cast any other value to BOOLEAN row by row and fail on a value that is not
+ * true/false, and AND evaluates its right side only on the rows its left side keeps, so
+ * the failure tells whether such a row exists.
+ */
+export function requireCondition(cx: Pick<ExprContext, 'refuser'>, info: ExprInfo, e: Expr, where: string): void {
+  const c = category(info);
+  if (c === 'boolean' || c === 'null') return;
+  const what = c === 'unknown' ? (info.type !== undefined ? `a value of type ${info.type}` : 'a value of unknown type') : `${c === 'numeric' ? 'a number' : c === 'text' ? 'text' : `a ${c}`}${info.type !== undefined && c !== 'text' ? ` (${info.type})` : ''}`;
+  cx.refuser.fail('condition-not-boolean', `${where} needs a boolean condition, but this expression is ${what}; the engine would convert each value to BOOLEAN and fail on values that are not true or false`, e, {
+    hint: "write a comparison, e.g. x = 'yes', x <> 0 or x IS NOT NULL (or CAST(x AS BOOLEAN), printed as TRY_CAST, which cannot fail)",
+  });
+}
+
+/** An integer literal, possibly signed, or a bound integer parameter (a cast of one). */
+function isIntegerConstant(e: Expr): boolean {
+  if (e.kind === 'unary' && e.op !== 'NOT') return isIntegerConstant(e.operand);
+  if (e.kind === 'cast') return ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT'].includes(e.type.name) && isIntegerConstant(e.operand);
+  return e.kind === 'literal' && e.value.type === 'integer';
+}
+
+/**
+ * LAG/LEAD: the engine casts the offset to BIGINT and the default to the value's type,
+ * row by row (`LAG(x, text_col)`, `LEAD(int_col, 1, bigint_col)` fail on some rows).
+ */
+function requireWindowArguments(cx: ExprContext, f: FunctionCall, args: readonly ExprInfo[]): void {
+  const [value, offset, dflt] = f.args;
+  const name = f.name.toUpperCase();
+  if (offset !== undefined && !isIntegerConstant(offset)) {
+    cx.refuser.fail('window-argument-type', `the offset of ${name} must be an integer literal; the engine would convert this value to BIGINT row by row, which fails on some values`, offset, {
+      hint: `write a number, e.g. ${name}(x, 2), or an integer template parameter`,
+    });
+  }
+  const [valueInfo, , dfltInfo] = args;
+  if (value === undefined || dflt === undefined || valueInfo === undefined || dfltInfo === undefined) return;
+  const problem = castProblem({ type: dfltInfo.type, expr: dflt }, { type: valueInfo.type, expr: value });
+  if (problem !== undefined) {
+    refuseCast(cx, 'window-argument-type', { ...problem, message: `the default of ${name}: ${problem.message}` }, dflt);
+  }
+}
+
+/**
+ * ROWS offsets are integer literals (a column would be cast to BIGINT row by row); RANGE
+ * frames take no offset: the engine adds it to each ORDER BY value, which overflows at
+ * the ends of the type's range (and converts a DATE to TIMESTAMP for an INTERVAL).
+ */
+function requireFrameOffset(cx: ExprContext, units: 'rows' | 'range', b: Extract<FrameBound, { offset: Expr }>): void {
+  if (units === 'range') {
+    cx.refuser.fail('window-frame-offset', 'RANGE frames with an offset are not allowed: the engine computes each ORDER BY value plus or minus the offset, which fails at the ends of the value\'s range', b.offset, {
+      hint: 'use ROWS BETWEEN n PRECEDING AND CURRENT ROW, or RANGE with UNBOUNDED PRECEDING/FOLLOWING and CURRENT ROW',
+    });
+  }
+  if (!isIntegerConstant(b.offset)) {
+    cx.refuser.fail('window-frame-offset', 'a ROWS frame offset must be an integer literal; the engine would convert this value to BIGINT row by row, which fails on some values', b.offset, {
+      hint: 'write a number, e.g. ROWS BETWEEN 6 PRECEDING AND CURRENT ROW, or an integer template parameter',
+    });
+  }
 }
 
 /** Text or booleans in arithmetic would be cast implicitly (and can fail on a value). */

@@ -230,9 +230,14 @@ export function registerQueryCommands(program: Command): void {
         // (NULL, like a withheld rowCount) when the viewer may not see any.
         const records = logRecords(entries).map((r, i) => {
           const versions = entries[i]?.ruleVersions;
-          return versions ? { ...r, ruleVersions: Object.entries(versions).map(([table, v]) => `${table}=${v}`).join(',') } : r;
+          const epsilon = entries[i]?.privacy?.epsilon;
+          return {
+            ...r,
+            ...(versions ? { ruleVersions: Object.entries(versions).map(([table, v]) => `${table}=${v}`).join(',') } : {}),
+            ...(epsilon !== undefined ? { epsilon } : {}),
+          };
         });
-        printRecords(format, records, ['id', 'submittedAt', 'runner', 'receiver', 'status', 'error', 'rowCount', 'tables', 'ruleVersions', 'sql']);
+        printRecords(format, records, ['id', 'submittedAt', 'runner', 'receiver', 'status', 'error', 'rowCount', 'tables', 'ruleVersions', 'epsilon', 'sql']);
       }
     });
 }
