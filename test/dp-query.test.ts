@@ -5,6 +5,7 @@ import { acceptCollaboration, createCollaboration } from '../src/collaboration/c
 import { createDataset } from '../src/collaboration/datasets.ts';
 import { createMember } from '../src/collaboration/members.ts';
 import { budgetReport, setBudget } from '../src/collaboration/privacy-budgets.ts';
+import { queryLogs } from '../src/collaboration/query-logs.ts';
 import { runQuery } from '../src/collaboration/run-query.ts';
 import { createTable } from '../src/collaboration/tables.ts';
 import { Workspace } from '../src/collaboration/workspace.ts';
@@ -95,6 +96,12 @@ describe('differentially private custom queries', () => {
     expect(report.epsilon).toBeCloseTo((3 * Math.log(20)) / 30, 9);
     const budget = await budgetReport(workspace, 'dp', 'platform');
     expect(JSON.stringify(budget)).toContain(outcome.id);
+    // The log shows the spend to the owner and the noise too to the receiver.
+    const ownerEntry = (await queryLogs(workspace.db, 'dp', 'platform')).find((e) => e.id === outcome.id);
+    expect(ownerEntry?.privacy?.epsilon).toBeCloseTo(report.epsilon, 12);
+    expect(ownerEntry?.privacy?.columns).toBeUndefined();
+    const receiverEntry = (await queryLogs(workspace.db, 'dp', 'brand')).find((e) => e.id === outcome.id);
+    expect(receiverEntry?.privacy?.columns?.map((c) => c.name)).toEqual(['reach', 'impressions']);
   });
 
   it('ATTACK (averaging repeated DP queries): the same query again returns the stored answer and spends nothing', async () => {

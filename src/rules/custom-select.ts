@@ -1,7 +1,7 @@
 import { assertNever } from '../sql/ast.ts';
 import type { Expr, Query, QueryBody, Relation, Select, SetOperation, TableRef } from '../sql/ast.ts';
 import type { QueryContext, QueryTable } from './rule-types.ts';
-import { analyzeExpr, requireComparable, type AliasItem, type ExprContext, type ExprInfo, type MutableNumericFacts } from './custom-expr.ts';
+import { analyzeExpr, requireComparable, requireCondition, type AliasItem, type ExprContext, type ExprInfo, type MutableNumericFacts } from './custom-expr.ts';
 import { ColumnScope, CorrelationScope, sameName, type CustomRefuser, type FromEntry, type OutColumn, type RelInfo, type Taint } from './custom-scope.ts';
 import { columnTaint, merge, step } from './custom-taint.ts';
 import { isAggregateName } from './expr-utils.ts';
@@ -147,9 +147,9 @@ function analyzeSelect(s: Select, env: Env, an: Analysis): BodyInfo {
     return it.alias !== undefined && c !== undefined ? [{ name: it.alias, info: c }] : [];
   });
   const cx = exprContext(scope, aliases, env, an);
-  if (s.where !== undefined) analyzeExpr(s.where, cx0);
+  if (s.where !== undefined) requireCondition(an, analyzeExpr(s.where, cx0), s.where, 'WHERE');
   const keys = s.groupBy.map((g) => step(groupKey(g, scope, aliases, columns, cx, an), 'GROUP BY key'));
-  if (s.having !== undefined) analyzeExpr(s.having, cx, 'alias-first');
+  if (s.having !== undefined) requireCondition(an, analyzeExpr(s.having, cx, 'alias-first'), s.having, 'HAVING');
   const order = s.orderBy.map((o) => step(ordinal(o.expr, columns, an) ?? analyzeExpr(o.expr, cx, 'alias-first').taint, 'ORDER BY'));
   for (const x of [s.limit, s.offset]) if (x !== undefined) constantLimit(x, cx0, an);
   const distinct = s.distinct ? [step(merge(...columns.map((c) => c.taint)), 'DISTINCT')] : [];
@@ -229,7 +229,7 @@ function addRelation(r: Relation, env: Env, an: Analysis, entries: FromEntry[]):
       addRelation(r.left, env, an, entries);
       addRelation(r.right, env, an, entries);
       if (r.on !== undefined) {
-        analyzeExpr(r.on, exprContext(new ColumnScope([...entries], env.outer, an.refuser, env.siblings), [], env, an));
+        requireCondition(an, analyzeExpr(r.on, exprContext(new ColumnScope([...entries], env.outer, an.refuser, env.siblings), [], env, an)), r.on, 'ON');
       }
       return;
     }
