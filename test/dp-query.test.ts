@@ -141,4 +141,63 @@ describe('differentially private custom queries', () => {
     const unit = Math.log(20) / 30;
     expect(succeeded).toBe(Math.floor((5 - 7 * unit) / unit + 1e-9));
   }, 120_000);
+
+  it('noise mode of the aggregation rule: an owner makes aggregation queries on its table differentially private', async () => {
+    const noisy = {
+      v1: {
+        aggregation: {
+          aggregateColumns: [{ columnNames: ['email_address'], function: 'COUNT_DISTINCT' }, { columnNames: ['cost'], function: 'SUM' }],
+          joinColumns: ['email_address'],
+          dimensionColumns: ['campaign_id'],
+          scalarFunctions: [],
+          outputConstraints: [{ columnName: 'email_address', minimum: 50, type: 'COUNT_DISTINCT' }],
+          differentialPrivacy: { columns: [{ name: 'email_address' }], bounds: [{ columnName: 'cost', lower: 0, upper: 0.05 }] },
+        },
+      },
+    };
+    const brand = {
+      v1: { aggregation: { aggregateColumns: [{ columnNames: ['email_address'], function: 'COUNT_DISTINCT' }], joinColumns: ['email_address'], dimensionColumns: ['state'], scalarFunctions: [], outputConstraints: [{ columnName: 'email_address', minimum: 50, type: 'COUNT_DISTINCT' }] } },
+    };
+    await createTable(workspace.db, 'platform', 'impressions_noisy', 'impressions', ['email_address', 'campaign_id', 'cost'], noisy);
+    await createTable(workspace.db, 'brand', 'customers_agg', 'customers', ['email_address', 'state'], brand);
+    await setBudget(workspace, 'platform', 'impressions_noisy', { epsilon: 5, delta: 1e-6, usersNoisePerQuery: 30, refresh: 'none' });
+    await createCollaboration(workspace.db, 'brand', 'dp-agg', [
+      { member: 'brand', query: true, receive: true },
+      { member: 'platform', query: false, receive: false },
+    ], true);
+    await acceptCollaboration(workspace.db, 'platform', 'dp-agg');
+    await associate(workspace.db, 'dp-agg', 'platform', 'impressions_noisy', 'impressions', undefined);
+    await associate(workspace.db, 'dp-agg', 'brand', 'customers_agg', 'customers', undefined);
+    const sql = `SELECT i.campaign_id, COUNT(DISTINCT i.email_address) AS reach, SUM(i.cost) AS spend
+                 FROM impressions i INNER JOIN customers c ON c.email_address = i.email_address GROUP BY i.campaign_id`;
+    const outcome = await runQuery(workspace, 'dp-agg', 'brand', sql, { dp: { maxGroupsPerUser: 5, maxRowsPerGroup: 1000 } });
+    if (outcome.status !== 'succeeded' || !outcome.delivery || !outcome.privacy) throw new Error(JSON.stringify(outcome));
+    // Exact, by hand: distinct customers reached per campaign; cost clamped to [0, 0.05] and kept to 10^-4 per row.
+    const exact = (await plain.query(
+      `SELECT i.campaign_id, count(DISTINCT i.email_address), sum(round(least(greatest(i.cost, 0), 0.05) * 10000)) / 10000
+       FROM ${data.tables.impressions} i JOIN (SELECT DISTINCT email_address FROM ${data.tables.customers}) c ON c.email_address = i.email_address
+       GROUP BY 1 ORDER BY 1`,
+    )).rows;
+    const spend = outcome.privacy.columns.find((c) => c.name === 'spend');
+    expect(spend?.bounds).toEqual({ lower: 0, upper: 0.05 });
+    const reachBound = outcome.privacy.columns.find((c) => c.name === 'reach')?.errorBound95 ?? 0;
+    // Campaigns reach far fewer customers than impressions overall: with C = 5 the selection
+    // threshold is in the hundreds, so small campaigns may be withheld; released ones are exact ± noise.
+    const threshold = outcome.privacy.partitionSelection?.threshold ?? 0;
+    expect(threshold).toBeGreaterThanOrEqual(50);
+    expect(outcome.delivery.rows.length).toBeGreaterThan(0);
+    for (const row of outcome.delivery.rows) {
+      const truth = exact.find((r) => r[0] === row[0]);
+      if (truth === undefined) throw new Error(`released a campaign that does not exist: ${String(row[0])}`);
+      expect(Math.abs(Number(row[1]) - Number(truth[1]))).toBeLessThanOrEqual(5 * reachBound);
+      expect(Math.abs(Number(row[2]) - Number(truth[2]))).toBeLessThanOrEqual(5 * (spend?.errorBound95 ?? 0));
+    }
+    // A campaign far above the threshold is always released (failure odds below 1e-6).
+    for (const truth of exact.filter((r) => Number(r[1]) > threshold + 5 * reachBound)) {
+      expect(outcome.delivery.rows.map((r) => r[0])).toContain(truth[0]);
+    }
+    // An aggregate the owner gave no bounds for is refused, naming what to do.
+    const unbounded = await runQuery(workspace, 'dp-agg', 'brand', 'SELECT i.campaign_id, SUM(i.cost) AS s FROM impressions i INNER JOIN customers c ON c.email_address = i.email_address GROUP BY i.campaign_id HAVING SUM(i.cost) > 1');
+    expect(unbounded).toMatchObject({ status: 'refused', error: { code: 'dp-not-aggregate' } });
+  });
 });

@@ -104,6 +104,7 @@ export function dpRelease(input: DpReleaseInput): { readonly release: (exact: Ex
   const { dp, plan } = input;
   const slots = slotsOf(dp, plan);
   const partition = dp.keys.length > 0;
+  const minimumUsers = dp.minimumUsers === undefined ? {} : { minimumUsers: BigInt(dp.minimumUsers) };
   let report: DpReport | undefined;
   const release = (exact: ExactRows): ReleasedRows => {
     const index = (name: string): number => {
@@ -118,6 +119,7 @@ export function dpRelease(input: DpReleaseInput): { readonly release: (exact: Ex
       maxGroupsPerUser: BigInt(plan.contribution.maxGroupsPerUser),
       epsilonUnit: input.epsilonUnit,
       ...(partition ? { partitionDelta: input.delta } : {}),
+      ...minimumUsers,
       columns: slots.map((s) => s.spec),
     }, input.source);
 

@@ -39,7 +39,7 @@ type BudgetWorkspace = Pick<Workspace, 'db'>;
 
 /** Whether a table's rule makes its queries differentially private (and spend budget). */
 export function isDifferentiallyPrivate(rule: AnalysisRule): boolean {
-  return rule.kind === 'custom' && rule.differentialPrivacy !== undefined;
+  return (rule.kind === 'custom' || rule.kind === 'aggregation') && rule.differentialPrivacy !== undefined;
 }
 
 /**

@@ -61,4 +61,15 @@ describe('releaseGroups', () => {
     expect(singleReleased).toBe(0);
     expect(largeReleased).toBe(500);
   });
+
+  it('applies an owner minimum to the noisy users count, the higher of it and the selection threshold', () => {
+    const source = seededRandomSource('minimum');
+    const alone = releaseGroups([{ users: 100n, values: [100n, 100n] }], { ...spec, minimumUsers: 1000n }, source);
+    expect(alone.partition?.threshold).toBe(1000n);
+    expect(alone.groups).toHaveLength(0);
+    const both = releaseGroups([{ users: 5000n, values: [1n, 1n] }], { ...spec, minimumUsers: 10n, partitionDelta: 1e-6 }, source);
+    // Selection: t = 20, C = 2, δ = 1e-6: τ = 1 + ceil(20 × (ln(2e6) − ln(1 + e^(−1/20)))) = 1 + ceil(20 × (14.5087 − 0.6688)) = 278.
+    expect(both.partition?.threshold).toBe(278n);
+    expect(both.groups).toHaveLength(1);
+  });
 });

@@ -31,6 +31,12 @@ export interface ReleaseSpec {
    * (no GROUP BY: the one total row always exists).
    */
   readonly partitionDelta?: number;
+  /**
+   * An owner's minimum of distinct users per released group (aggregation noise mode):
+   * applied to the noisy users count, never to the exact one; with partition selection
+   * the higher of the two thresholds applies.
+   */
+  readonly minimumUsers?: bigint;
   readonly columns: readonly ReleaseColumnSpec[];
 }
 
@@ -89,9 +95,11 @@ export function releaseGroups(exact: readonly ExactGroup[], spec: ReleaseSpec, s
   const scales = spec.columns.map((col) => laplaceScale(c * col.perGroupBound, spec.epsilonUnit));
   const errorBounds = scales.map((s) => laplaceErrorBound(s, 0.95).halfWidth);
   let partition: ReleaseReport['partition'];
-  if (spec.partitionDelta !== undefined) {
+  if (spec.partitionDelta !== undefined || spec.minimumUsers !== undefined) {
     const scale = laplaceScale(c, spec.epsilonUnit);
-    partition = { scale, threshold: partitionThreshold(toNumber(scale), c, spec.partitionDelta) };
+    const selection = spec.partitionDelta === undefined ? 0n : partitionThreshold(toNumber(scale), c, spec.partitionDelta);
+    const minimum = spec.minimumUsers ?? 0n;
+    partition = { scale, threshold: selection > minimum ? selection : minimum };
   }
   const groups: ReleasedGroup[] = [];
   exact.forEach((g, index) => {

@@ -5,6 +5,7 @@ import type { ResolvedAlias } from './validated-query.ts';
 import type { CheckContext } from './check-context.ts';
 import { exprText } from './expr-text.ts';
 import { isAggregateCall, isNumericLiteral, walk } from './expr-utils.ts';
+import { requireUnifiable } from './validate-where.ts';
 
 /** Where a column appears; names the `join-column-in-*` code and the messages. */
 export type Clause = 'output' | 'filter' | 'group-by' | 'having' | 'order-by';
@@ -121,6 +122,8 @@ export function checkDimensionExpr(e: Expr, clause: Clause, cx: AggregationConte
         scalarRefused(e, name ?? e.name.toUpperCase(), cx);
       }
       e.args.forEach((a) => checkDimensionExpr(a, clause, cx));
+      // COALESCE makes its arguments one type, casting row by row (DATE -> TIMESTAMP fails).
+      if (e.name === 'coalesce') e.args.forEach((a, i) => e.args.slice(i + 1).forEach((b) => requireUnifiable(cx, a, b, e, 'COALESCE')));
       return;
     }
     case 'cast':

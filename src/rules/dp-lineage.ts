@@ -40,17 +40,28 @@ interface Entry {
   readonly node: Relation;
 }
 
+/** Refuses with a diagnostic: the custom rule's refuser, or the aggregation rule's for noise mode. */
+export type DpRefuser = Pick<CustomRefuser, 'fail'>;
+
 export interface DpContext {
   readonly ctx: QueryContext;
-  readonly refuser: CustomRefuser;
+  readonly refuser: DpRefuser;
   /** The DP tables' user column (RULES.md: one user column for all DP tables). */
   readonly userColumn: string;
 }
 
 type Ctes = ReadonlyMap<string, Lineage>;
 
+/** A table whose rule asks for differential privacy (custom rule, or aggregation noise mode). */
 export function isDpTable(t: QueryTable): boolean {
-  return t.rule?.kind === 'custom' && t.rule.differentialPrivacy !== undefined;
+  return (t.rule?.kind === 'custom' || t.rule?.kind === 'aggregation') && t.rule.differentialPrivacy !== undefined;
+}
+
+/** The user column a DP table declares, lower-case. */
+export function dpUserColumn(t: QueryTable): string | undefined {
+  const rule = t.rule;
+  if (rule?.kind !== 'custom' && rule?.kind !== 'aggregation') return undefined;
+  return rule.differentialPrivacy?.columns[0]?.name.toLowerCase();
 }
 
 /** The lineage of the WITH list, then the FROM entries of the outermost SELECT. */

@@ -1,6 +1,5 @@
 import type { ColumnRef, Expr, Query, Select } from '../sql/ast.ts';
-import type { CustomRefuser } from './custom-scope.ts';
-import { isDpTable, outermostEntries, protectedEntries, userRefOf, type DpContext } from './dp-lineage.ts';
+import { dpUserColumn, isDpTable, outermostEntries, protectedEntries, userRefOf, type DpContext, type DpRefuser } from './dp-lineage.ts';
 import { containsAggregate, isNumericLiteral, sameExpr, walk } from './expr-utils.ts';
 import type { QueryContext, QueryTable } from './rule-types.ts';
 
@@ -39,6 +38,8 @@ export interface DpQuery {
   readonly orderBy: readonly { readonly output: number; readonly direction: 'asc' | 'desc' }[];
   /** LIMIT, applied after noise and ordering. */
   readonly limit?: Expr;
+  /** Aggregation noise mode: the owners' minimum users per row, applied to the noisy count. */
+  readonly minimumUsers?: number;
 }
 
 /** The DP tables of a statement, or undefined when it reads none. */
@@ -55,7 +56,7 @@ export function dpTables(tables: readonly QueryTable[]): readonly QueryTable[] {
  *   // SELECT i.campaign_id, COUNT(DISTINCT i.email_address) AS reach FROM impressions i GROUP BY i.campaign_id
  *   // => { keys: [i.campaign_id], user: i.email_address, outputs: [key, COUNT_DISTINCT] ... }
  */
-export function dpShape(query: Query, ctx: QueryContext, refuser: CustomRefuser, dp: readonly QueryTable[]): DpQuery {
+export function dpShape(query: Query, ctx: QueryContext, refuser: DpRefuser, dp: readonly QueryTable[]): DpQuery {
   const userColumn = sharedUserColumn(dp, refuser);
   const context: DpContext = { ctx, refuser, userColumn };
   const { entries, select } = outermostEntries(query, context);
@@ -101,8 +102,8 @@ export function dpShape(query: Query, ctx: QueryContext, refuser: CustomRefuser,
   };
 }
 
-function sharedUserColumn(dp: readonly QueryTable[], refuser: CustomRefuser): string {
-  const names = new Set(dp.flatMap((t) => (t.rule?.kind === 'custom' ? t.rule.differentialPrivacy?.columns.map((c) => c.name.toLowerCase()) ?? [] : [])));
+function sharedUserColumn(dp: readonly QueryTable[], refuser: DpRefuser): string {
+  const names = new Set(dp.flatMap((t) => dpUserColumn(t) ?? []));
   const [only] = names;
   if (names.size !== 1 || only === undefined) {
     return refuser.fail('dp-user-columns-differ', `the differentially private tables ${dp.map((t) => t.sqlName).join(', ')} name different user columns (${[...names].join(', ')}); they must share one`, undefined, {
@@ -113,7 +114,7 @@ function sharedUserColumn(dp: readonly QueryTable[], refuser: CustomRefuser): st
 }
 
 /** `GROUP BY 1` and `GROUP BY alias` mean the SELECT item; anything else is the expression. */
-function groupKey(g: Expr, s: Select, refuser: CustomRefuser): Expr {
+function groupKey(g: Expr, s: Select, refuser: DpRefuser): Expr {
   let key = g;
   if (g.kind === 'literal' && g.value.type === 'integer') {
     const item = s.items[Number(g.value.value) - 1];
@@ -129,7 +130,7 @@ function groupKey(g: Expr, s: Select, refuser: CustomRefuser): Expr {
   return key;
 }
 
-function plainArgument(e: Expr, refuser: CustomRefuser): Expr {
+function plainArgument(e: Expr, refuser: DpRefuser): Expr {
   if (containsAggregate(e) || [...walk(e)].some((x) => x.kind === 'window' || x.kind === 'subquery' || x.kind === 'exists' || x.kind === 'in-subquery')) {
     refuser.fail('dp-aggregate', 'the argument of a differentially private aggregate must be a plain expression of the rows (no aggregate, window or subquery)', e);
   }
@@ -149,7 +150,7 @@ function clamped(e: Expr): { readonly value: Expr; readonly lower: Expr; readonl
   return undefined;
 }
 
-function aggregateOf(e: Expr, user: ColumnRef, refuser: CustomRefuser): DpAggregate {
+function aggregateOf(e: Expr, user: ColumnRef, refuser: DpRefuser): DpAggregate {
   const hint = 'differentially private queries output GROUP BY keys and COUNT(*), COUNT(x), COUNT(DISTINCT <user column>), SUM(LEAST(GREATEST(x, lo), hi)) or AVG(LEAST(GREATEST(x, lo), hi)), each as a SELECT item of its own';
   if (e.kind !== 'function') {
     return refuser.fail('dp-aggregate', 'each output of a differentially private query is a GROUP BY key or one aggregate, not an expression around them', e, { hint });
@@ -176,7 +177,7 @@ function aggregateOf(e: Expr, user: ColumnRef, refuser: CustomRefuser): DpAggreg
 }
 
 /** ORDER BY of a DP query names an output column (by position or name): it is applied after noise. */
-function outputIndex(e: Expr, s: Select, refuser: CustomRefuser): number {
+function outputIndex(e: Expr, s: Select, refuser: DpRefuser): number {
   if (e.kind === 'literal' && e.value.type === 'integer') {
     const n = Number(e.value.value) - 1;
     if (n >= 0 && n < s.items.length) return n;

@@ -1,4 +1,5 @@
 import type {
+  AggregationNoise,
   AggregateColumn,
   AggregateFunction,
   AggregationRule,
@@ -82,11 +83,46 @@ function outputConstraints(
   });
 }
 
+/** `differentialPrivacy.columns`: one user column, checked like every column a rule names. */
+function readDpColumns(ctx: ReadContext, column: ColumnReader, value: unknown, dp: string, fields: readonly string[]): { name: string }[] {
+  const d = expectObject(ctx, value, dp);
+  checkFields(ctx, d, dp, fields);
+  const columns = readList(ctx, required(ctx, d, dp, 'columns'), `${dp}.columns`, true).map((item, i) => {
+    const p = `${dp}.columns[${i}]`;
+    const c = expectObject(ctx, item, p);
+    checkFields(ctx, c, p, ['name']);
+    return { name: column(ctx, readString(ctx, required(ctx, c, p, 'name'), `${p}.name`), `${p}.name`) };
+  });
+  if (columns.length > 1) throw ruleError(ctx, 'rule-invalid', `${dp}.columns`, 'name exactly one user column');
+  return columns;
+}
+
+function readFiniteNumber(ctx: ReadContext, value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw ruleError(ctx, 'rule-invalid', path, 'expected a number');
+  return value;
+}
+
+/** The aggregation rule's noise mode (Cleanroom's): a user column and bounds for SUM and AVG. */
+function readAggregationNoise(ctx: ReadContext, column: ColumnReader, value: unknown, dp: string): AggregationNoise {
+  const columns = readDpColumns(ctx, column, value, dp, ['columns', 'bounds']);
+  const d = expectObject(ctx, value, dp);
+  const bounds = d['bounds'] === undefined ? [] : readList(ctx, d['bounds'], `${dp}.bounds`, false).map((item, i) => {
+    const p = `${dp}.bounds[${i}]`;
+    const b = expectObject(ctx, item, p);
+    checkFields(ctx, b, p, ['columnName', 'lower', 'upper']);
+    const lower = readFiniteNumber(ctx, required(ctx, b, p, 'lower'), `${p}.lower`);
+    const upper = readFiniteNumber(ctx, required(ctx, b, p, 'upper'), `${p}.upper`);
+    if (lower > upper) throw ruleError(ctx, 'rule-invalid', p, `lower (${lower}) is above upper (${upper})`);
+    return { columnName: column(ctx, readString(ctx, required(ctx, b, p, 'columnName'), `${p}.columnName`), `${p}.columnName`), lower, upper };
+  });
+  return { columns, bounds };
+}
+
 export function readAggregation(ctx: ReadContext, column: ColumnReader, value: unknown, path: string): AggregationRule {
   const o = expectObject(ctx, value, path);
   checkFields(ctx, o, path, [
     'aggregateColumns', 'joinColumns', 'joinRequired', 'allowedJoinOperators',
-    'dimensionColumns', 'scalarFunctions', 'outputConstraints',
+    'dimensionColumns', 'scalarFunctions', 'outputConstraints', 'differentialPrivacy',
   ]);
   const aggPath = `${path}.aggregateColumns`;
   const aggregateColumns: AggregateColumn[] = readList(ctx, required(ctx, o, path, 'aggregateColumns'), aggPath, true)
@@ -116,6 +152,9 @@ export function readAggregation(ctx: ReadContext, column: ColumnReader, value: u
     scalarFunctions,
     // The cloud service requires at least one output constraint; so do we.
     outputConstraints: outputConstraints(ctx, column, required(ctx, o, path, 'outputConstraints'), `${path}.outputConstraints`, true),
+    ...(o['differentialPrivacy'] !== undefined
+      ? { differentialPrivacy: readAggregationNoise(ctx, column, o['differentialPrivacy'], `${path}.differentialPrivacy`) }
+      : {}),
   };
 }
 
@@ -165,19 +204,9 @@ export function readCustom(ctx: ReadContext, column: ColumnReader, value: unknow
   const additional = o['additionalAnalyses'] === undefined
     ? undefined
     : readEnum(ctx, o['additionalAnalyses'], `${path}.additionalAnalyses`, ADDITIONAL);
-  let differentialPrivacy: CustomRule['differentialPrivacy'];
-  if (o['differentialPrivacy'] !== undefined) {
-    const dp = `${path}.differentialPrivacy`;
-    const d = expectObject(ctx, o['differentialPrivacy'], dp);
-    checkFields(ctx, d, dp, ['columns']);
-    const columns = readList(ctx, required(ctx, d, dp, 'columns'), `${dp}.columns`, true).map((item, i) => {
-      const p = `${dp}.columns[${i}]`;
-      const c = expectObject(ctx, item, p);
-      checkFields(ctx, c, p, ['name']);
-      return { name: column(ctx, readString(ctx, required(ctx, c, p, 'name'), `${p}.name`), `${p}.name`) };
-    });
-    differentialPrivacy = { columns };
-  }
+  const differentialPrivacy = o['differentialPrivacy'] === undefined
+    ? undefined
+    : { columns: readDpColumns(ctx, column, o['differentialPrivacy'], `${path}.differentialPrivacy`, ['columns']) };
   return {
     kind: 'custom',
     allowedAnalyses,

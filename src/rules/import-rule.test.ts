@@ -127,3 +127,26 @@ describe('importRule: refusals', () => {
     expect(refusal({ list: { joinColumns: [], listColumns: [] } }).rule).toBe('list');
   });
 });
+
+describe('importRule: the aggregation rule\'s noise mode', () => {
+  const dp = (extra: Record<string, unknown>): unknown => ({ v1: { aggregation: agg({ differentialPrivacy: extra }) } });
+
+  it('reads a user column and bounds, and writes them back', () => {
+    const doc = dp({ columns: [{ name: 'email_address' }], bounds: [{ columnName: 'price', lower: 0, upper: 99.99 }] });
+    const r = importRule(doc, columns, allowed);
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.kind === 'aggregation' ? r.value.differentialPrivacy : undefined).toEqual({
+      columns: [{ name: 'email_address' }],
+      bounds: [{ columnName: 'price', lower: 0, upper: 99.99 }],
+    });
+    expect(ruleToDocument(r.value).v1['aggregation']?.['differentialPrivacy']).toEqual((doc as { v1: { aggregation: Record<string, unknown> } }).v1.aggregation['differentialPrivacy']);
+  });
+
+  it('refuses bounds out of order, unknown columns and a second user column, naming the path', () => {
+    expect(refusal(dp({ columns: [{ name: 'email_address' }], bounds: [{ columnName: 'price', lower: 5, upper: 1 }] })).message)
+      .toMatch(/differentialPrivacy\.bounds\[0\].*lower \(5\) is above upper \(1\)/);
+    expect(refusal(dp({ columns: [{ name: 'email_address' }], bounds: [{ columnName: 'secret', lower: 0, upper: 1 }] })).message)
+      .toMatch(/bounds\[0\]\.columnName/);
+    expect(refusal(dp({ columns: [{ name: 'email_address' }, { name: 'date' }] })).message).toMatch(/exactly one user column/);
+  });
+});

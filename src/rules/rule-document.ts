@@ -15,6 +15,7 @@ export function ruleColumns(rule: AnalysisRule): string[] {
       rule.joinColumns.forEach(add);
       rule.dimensionColumns.forEach(add);
       rule.outputConstraints.forEach((o) => add(o.columnName));
+      rule.differentialPrivacy?.columns.forEach((c) => add(c.name));
       break;
     case 'list':
       rule.joinColumns.forEach(add);
@@ -43,6 +44,14 @@ export function ruleToDocument(rule: AnalysisRule): { v1: Record<string, Record<
             dimensionColumns: [...rule.dimensionColumns],
             scalarFunctions: [...rule.scalarFunctions],
             outputConstraints: rule.outputConstraints.map((o) => ({ ...o })),
+            ...(rule.differentialPrivacy !== undefined
+              ? {
+                  differentialPrivacy: {
+                    columns: rule.differentialPrivacy.columns.map((c) => ({ name: c.name })),
+                    ...(rule.differentialPrivacy.bounds.length > 0 ? { bounds: rule.differentialPrivacy.bounds.map((b) => ({ ...b })) } : {}),
+                  },
+                }
+              : {}),
           },
         },
       };

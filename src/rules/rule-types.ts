@@ -25,6 +25,16 @@ export interface OutputConstraint {
   readonly type: 'COUNT_DISTINCT';
 }
 
+/**
+ * Cleanroom's noise mode for an aggregation rule: queries on the table run with user-level
+ * differential privacy on `columns[0]` (the same mechanisms and budget as custom rules);
+ * SUM and AVG of the table's columns are clamped to the owner's `bounds`.
+ */
+export interface AggregationNoise {
+  readonly columns: readonly { readonly name: string }[];
+  readonly bounds: readonly { readonly columnName: string; readonly lower: number; readonly upper: number }[];
+}
+
 export interface AggregationRule {
   readonly kind: 'aggregation';
   readonly aggregateColumns: readonly AggregateColumn[];
@@ -34,6 +44,7 @@ export interface AggregationRule {
   readonly dimensionColumns: readonly string[];
   readonly scalarFunctions: readonly ScalarFunctionName[];
   readonly outputConstraints: readonly OutputConstraint[];
+  readonly differentialPrivacy?: AggregationNoise;
 }
 
 export interface ListRule {

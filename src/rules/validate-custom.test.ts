@@ -14,7 +14,7 @@ WITH touches AS (
          ROW_NUMBER() OVER (PARTITION BY c.transaction_id ORDER BY i.date DESC) AS rn
   FROM conversions c
   JOIN impressions i ON i.email_address = c.email_address
-   AND i.date <= c.date AND i.date >= c.date - INTERVAL 7 DAY
+   AND i.date <= c.date AND i.date >= c.date - 7
 )
 SELECT t.campaign_id, t.creative_id, COUNT(*) AS conversions, SUM(t.price) AS revenue
 FROM touches t WHERE t.rn = 1

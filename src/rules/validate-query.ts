@@ -8,6 +8,7 @@ import { Refuser } from './refuser.ts';
 import { collectTableRefs, findTable, resolveFrom, unknownTable } from './resolve-tables.ts';
 import { Scope } from './scope.ts';
 import { refuseAggregationShape, validateAggregation } from './validate-aggregation.ts';
+import { aggregationNoise } from './aggregation-noise.ts';
 import { validateCustom } from './validate-custom.ts';
 import { refuseListShape, validateList } from './validate-list.ts';
 
@@ -61,11 +62,14 @@ export function validateQuery(query: Query, ctx: QueryContext, sqlText: string, 
     const cx = { refuser, scope, runner: ctx.runner };
     if (kind === 'aggregation') validateAggregation(normal, aliases, cx);
     else validateList(normal, aliases, cx);
+    // Noise mode: a table whose aggregation rule asks for differential privacy never answers exactly.
+    const dp = kind === 'aggregation' ? aggregationNoise(normal, aliases, ctx, refuser) : undefined;
     return {
       kind,
       query: { kind: 'query', with: [], body: normal, ...(query.pos !== undefined ? { pos: query.pos } : {}) },
       aliases,
       runner: ctx.runner,
+      ...(dp !== undefined ? { dp } : {}),
     };
   });
 }

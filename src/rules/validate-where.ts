@@ -1,5 +1,6 @@
-import type { Expr } from '../sql/ast.ts';
-import { requireComparable, type CheckContext } from './check-context.ts';
+import type { ColumnRef, Expr, ScalarSubquery } from '../sql/ast.ts';
+import { firstTableIn, requireComparable, type CheckContext } from './check-context.ts';
+import { staticType, unificationProblem } from './custom-numeric.ts';
 import { columnRefs, COMPARISONS, containsAggregate } from './expr-utils.ts';
 import { exprText } from './expr-text.ts';
 
@@ -33,18 +34,22 @@ function predicate(e: Expr, cx: CheckContext, operand: (x: Expr) => void): void 
   if (e.kind === 'binary' && (COMPARISONS.has(e.op) || e.op === 'LIKE' || e.op === 'NOT LIKE')) {
     comparison(e, [e.left, e.right], cx, operand);
     requireComparable(cx, e.left, e.right, e);
+    requireUnifiable(cx, e.left, e.right, e);
     if (e.op === 'LIKE' || e.op === 'NOT LIKE') requireComparable(cx, e.left, { kind: 'literal', value: { type: 'string', value: '' } }, e);
     return;
   }
   if (e.kind === 'in-list') {
     comparison(e, [e.operand, ...e.list], cx, operand);
     e.list.forEach((x) => requireComparable(cx, e.operand, x, e));
+    e.list.forEach((x) => requireUnifiable(cx, e.operand, x, e, 'IN list'));
     return;
   }
   if (e.kind === 'between') {
     comparison(e, [e.operand, e.low, e.high], cx, operand);
     requireComparable(cx, e.operand, e.low, e);
     requireComparable(cx, e.operand, e.high, e);
+    requireUnifiable(cx, e.operand, e.low, e, 'BETWEEN');
+    requireUnifiable(cx, e.operand, e.high, e, 'BETWEEN');
     return;
   }
   if (e.kind === 'is-null') {
@@ -68,4 +73,21 @@ function comparison(e: Expr, operands: readonly Expr[], cx: CheckContext, operan
       hint: 'compare each table with literals; tables are related only through ON on join columns',
     });
   }
+}
+
+/**
+ * After requireComparable (same category): no implicit cast between the two values that
+ * fails on some rows. DuckDB casts a DATE to TIMESTAMP (fails beyond the TIMESTAMP
+ * range), a TIMESTAMP to TIMESTAMP_NS, both numbers to one DECIMAL that may not hold
+ * both (`dec38_30 = ABS(bigint)`), text to an uncategorised type (UUID, INTERVAL, ...);
+ * custom-numeric.ts `unificationProblem` says which. Used for WHERE (aggregation and
+ * list rules) and for COALESCE in dimension expressions.
+ */
+export function requireUnifiable(cx: CheckContext, a: Expr, b: Expr, at: Expr, what = 'comparison'): void {
+  const known = (x: ColumnRef | ScalarSubquery): string | undefined =>
+    (x.kind === 'column' && x.table !== undefined ? cx.scope.column(x).type : undefined);
+  const problem = unificationProblem(what, { type: staticType(a, known), expr: a }, { type: staticType(b, known), expr: b });
+  if (problem === undefined) return;
+  const table = firstTableIn(cx, at);
+  cx.refuser.fail('type-mismatch', problem.message, at, { ...(table !== undefined ? { table } : {}), hint: problem.hint });
 }

@@ -22,6 +22,8 @@ export interface ValidatedQuery {
   /** Every table occurrence, in FROM order. A self-join has two entries for one table. */
   readonly aliases: readonly ResolvedAlias[];
   readonly runner: string;
+  /** Aggregation noise mode: the query runs through the DP planner (aggregation-noise.ts). */
+  readonly dp?: DpQuery;
 }
 
 /**

@@ -35,6 +35,7 @@ import { columnTypes, safeAggregates } from './numeric-safety.ts';
 import { aliasConstraints, type AliasConstraint } from './output-constraints.ts';
 import { outputNames } from './output-names.ts';
 import { selectOf, type PlannedQuery } from './planned-query.ts';
+import { DEFAULT_CONTRIBUTION, planDp } from './plan-dp.ts';
 import { resolveOutputAliases } from './resolve-output-aliases.ts';
 import { ROW_ID_COLUMN } from './row-id.ts';
 import { stagedQuery } from './staged-query.ts';
@@ -54,6 +55,11 @@ interface Shape {
 }
 
 export function planAggregation(v: ValidatedQuery): PlannedQuery {
+  if (v.dp !== undefined) {
+    // Noise mode: the DP planner replaces thresholds and row-once aggregation (plan-dp.ts).
+    const preview = planDp(v.dp, 'secret-chosen-per-run', DEFAULT_CONTRIBUTION);
+    return { query: preview.query, outputColumns: v.dp.outputs.map((o) => o.name), dp: v.dp };
+  }
   const written = selectOf(v.query);
   const resolve = (e: Expr): Expr => resolveOutputAliases(e, written.items);
   const typeOf = columnTypes(v.aliases);
