@@ -1,7 +1,8 @@
 import type { Query } from '../sql/ast.ts';
 import type { ParameterDeclaration } from '../sql/template-params.ts';
 import { checkTemplateParameters } from '../sql/template-bind.ts';
-import { listAssociations, type AssociationInfo } from './associations.ts';
+import { listAssociations, toQueryTable, type AssociationInfo } from './associations.ts';
+import { dpTemplateRefusal } from '../rules/dp-template-check.ts';
 import { nowIso } from './clock.ts';
 import { findCollaboration, requireMembership } from './collaborations.ts';
 import { conflict, forbidden, notFound, refused } from './errors.ts';
@@ -58,10 +59,13 @@ export async function createTemplate(
   if (!parsed.ok) throw refused(parsed.error);
   const checked = checkTemplateParameters(parsed.value, template.parameters);
   if (!checked.ok) throw refused(checked.error);
-  const tables = templateTables(parsed.value, await listAssociations(db, collaboration.id));
+  const associations = await listAssociations(db, collaboration.id);
+  const tables = templateTables(parsed.value, associations);
   if (tables.length === 0) {
     throw refused({ code: 'no-table', rule: 'custom', message: 'the template reads no table associated into this collaboration' });
   }
+  const dp = dpTemplateRefusal(parsed.value, { runner: actor, tables: associations.map(toQueryTable) }, template.sql, tables.map(toQueryTable));
+  if (dp !== undefined) throw refused(dp);
   const clash = await db
     .selectFrom('templates')
     .select('id')
