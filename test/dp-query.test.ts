@@ -122,6 +122,19 @@ describe('differentially private custom queries', () => {
     expect(other.status === 'succeeded' ? other.privacy?.reusedFrom : 'not run').toBeUndefined();
   });
 
+  it('public group keys: every listed campaign comes back, even one nobody saw, without private selection', async () => {
+    const sql = `SELECT i.campaign_id, COUNT(DISTINCT i.email_address) AS reach FROM impressions i
+                 WHERE i.campaign_id IN ('cmp-001', 'cmp-002', 'cmp-none') GROUP BY i.campaign_id ORDER BY i.campaign_id`;
+    const outcome = await runQuery(workspace, 'dp', 'brand', sql, { dp: { maxGroupsPerUser: 2 } });
+    if (outcome.status !== 'succeeded' || !outcome.delivery || !outcome.privacy) throw new Error(JSON.stringify(outcome));
+    expect(outcome.delivery.rows.map((r) => r[0])).toEqual(['cmp-001', 'cmp-002', 'cmp-none']);
+    expect(outcome.privacy.partitionSelection).toBeUndefined();
+    // One aggregate, no selection: one unit.
+    expect(outcome.privacy.epsilon).toBeCloseTo(Math.log(20) / 30, 9);
+    const bound = outcome.privacy.columns[0]?.errorBound95 ?? 0;
+    expect(Number(outcome.delivery.rows[2]?.[1])).toBeLessThanOrEqual(5 * bound);
+  });
+
   it('stops when the budget is spent, never overdrawing', async () => {
     let refused = 0;
     let succeeded = 0;
@@ -137,9 +150,10 @@ describe('differentially private custom queries', () => {
     }
     expect(refused).toBe(1);
     // ε 5 total; before: 3 units (reach + impressions + partition selection), 2 units
-    // (reach by device + partition selection) twice (C = 3, then C = 2); each of these spends 1 unit of ln(20)/30.
+    // (reach by device + partition selection) twice (C = 3, then C = 2), 1 unit (public keys);
+    // each of these spends 1 unit of ln(20)/30.
     const unit = Math.log(20) / 30;
-    expect(succeeded).toBe(Math.floor((5 - 7 * unit) / unit + 1e-9));
+    expect(succeeded).toBe(Math.floor((5 - 8 * unit) / unit + 1e-9));
   }, 120_000);
 
   it('noise mode of the aggregation rule: an owner makes aggregation queries on its table differentially private', async () => {

@@ -64,7 +64,7 @@ export async function prepareDp(
     runner,
     tableIds: tables.map((t) => t.table.id),
     kinds,
-    partitionSelection: dp.keys.length > 0 || dp.minimumUsers !== undefined,
+    partitionSelection: (dp.keys.length > 0 && dp.publicKeys === undefined) || dp.minimumUsers !== undefined,
     now: new Date(),
     tableNames: Object.fromEntries(tables.map((t) => [t.table.id, t.sqlName])),
   });

@@ -103,7 +103,8 @@ export interface DpReleaseInput {
 export function dpRelease(input: DpReleaseInput): { readonly release: (exact: ExactRows) => ReleasedRows; readonly report: () => DpReport } {
   const { dp, plan } = input;
   const slots = slotsOf(dp, plan);
-  const partition = dp.keys.length > 0;
+  // Public keys (listed in the query) need no private selection.
+  const partition = dp.keys.length > 0 && dp.publicKeys === undefined;
   const minimumUsers = dp.minimumUsers === undefined ? {} : { minimumUsers: BigInt(dp.minimumUsers) };
   let report: DpReport | undefined;
   const release = (exact: ExactRows): ReleasedRows => {

@@ -40,6 +40,38 @@ export interface DpQuery {
   readonly limit?: Expr;
   /** Aggregation noise mode: the owners' minimum users per row, applied to the noisy count. */
   readonly minimumUsers?: number;
+  /**
+   * Public group keys: when the WHERE clause fixes every key to a list written in the
+   * query (`key IN ('a', 'b')`, `key = :p`), the groups are known without looking at the
+   * data, so every combination is released (with noise, 0 users included) and no
+   * private partition selection is needed. One list per key, in key order.
+   */
+  readonly publicKeys?: readonly (readonly Expr[])[];
+}
+
+/** At most this many public key combinations (each is a released row). */
+export const MAX_PUBLIC_GROUPS = 10_000;
+
+function conjuncts(e: Expr | undefined): Expr[] {
+  if (e === undefined) return [];
+  if (e.kind === 'binary' && e.op === 'AND') return [...conjuncts(e.left), ...conjuncts(e.right)];
+  return [e];
+}
+
+/** The value lists the WHERE clause fixes each key to, if it fixes every key. */
+function publicKeyLists(select: Select, keys: readonly Expr[]): Expr[][] | undefined {
+  if (keys.length === 0) return undefined;
+  const constant = (x: Expr): boolean => x.kind === 'parameter' || (x.kind === 'literal' && x.value.type !== 'null') || isNumericLiteral(x);
+  const lists = keys.map((k) => {
+    for (const c of conjuncts(select.where)) {
+      if (c.kind === 'in-list' && !c.negated && sameExpr(c.operand, k) && c.list.every(constant)) return [...c.list];
+      if (c.kind === 'binary' && c.op === '=' && sameExpr(c.left, k) && constant(c.right)) return [c.right];
+    }
+    return undefined;
+  });
+  if (lists.some((l) => l === undefined)) return undefined;
+  const size = lists.reduce((n, l) => n * (l?.length ?? 1), 1);
+  return size <= MAX_PUBLIC_GROUPS ? (lists as Expr[][]) : undefined;
 }
 
 /** The DP tables of a statement, or undefined when it reads none. */
@@ -89,7 +121,9 @@ export function dpShape(query: Query, ctx: QueryContext, refuser: DpRefuser, dp:
   if (select.limit !== undefined && !isNumericLiteral(select.limit) && select.limit.kind !== 'parameter') {
     refuser.fail('dp-limit', 'LIMIT of a differentially private query must be a number', select.limit);
   }
+  const publicKeys = publicKeyLists(select, keys);
   return {
+    ...(publicKeys !== undefined ? { publicKeys } : {}),
     tables: dp.map((t) => t.sqlName),
     userColumn,
     query,

@@ -104,3 +104,21 @@ describe('fixedPointBound', () => {
     expect(fixedPointBound({ kind: 'literal', value: { type: 'double', value: 1e3 } })).toBe(10_000_000n);
   });
 });
+
+describe('planDp: public group keys', () => {
+  it('returns every listed key, with zero totals for keys no user has, and only those', async () => {
+    const dp = await dpOf(`SELECT i.campaign_id, COUNT(DISTINCT i.email_address) AS users, COUNT(*) AS n FROM impressions i
+      WHERE i.campaign_id IN ('c1', 'c9', 'c1') GROUP BY i.campaign_id`);
+    expect(dp.publicKeys?.[0]?.length).toBe(3);
+    // c1: u1 (3 rows, capped at L = 2) and u2 (1 row) → users 2, n 3; c9: nobody → 0, 0; c2 is not listed.
+    expect(await exact(dp, 2, 2)).toEqual([
+      { __cr_k0: 'c1', [DP_USERS_COLUMN]: 2, __cr_c2: 3 },
+      { __cr_k0: 'c9', [DP_USERS_COLUMN]: 0, __cr_c2: 0 },
+    ]);
+  });
+
+  it('are private (selected by noise) when any key is not fixed by the query', async () => {
+    const dp = await dpOf(`SELECT i.campaign_id, COUNT(*) AS n FROM impressions i WHERE i.campaign_id <> 'c9' GROUP BY i.campaign_id`);
+    expect(dp.publicKeys).toBeUndefined();
+  });
+});

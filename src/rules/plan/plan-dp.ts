@@ -1,4 +1,5 @@
-import type { CommonTableExpression, Expr, Literal, Query, SelectItem } from '../../sql/ast.ts';
+import type { CommonTableExpression, Expr, Literal, Query, QueryBody, Relation, SelectItem } from '../../sql/ast.ts';
+import { exprKey } from './expr-walk.ts';
 import { KEYED_HASH } from '../../sql/planner-functions.ts';
 import type { DpAggregate, DpQuery } from '../dp-shape.ts';
 import { andAll, bin, col, fn, select, table } from './ast-build.ts';
@@ -117,6 +118,21 @@ function scaledCap(b: { readonly value?: bigint; readonly expr: Expr }, l: numbe
   return fn(side === 'lower' ? 'least' : 'greatest', [bin('*', b.expr, lit(String(l))), lit('0')]);
 }
 
+/** The cross product of each key's listed values (duplicates dropped), as FROM relations `__cr_d<i>`. */
+function publicDomain(lists: readonly (readonly Expr[])[]): Relation {
+  const relations = lists.map((list, i): Relation => {
+    const unique = list.filter((e, j) => list.findIndex((x) => exprKey(x) === exprKey(e)) === j);
+    const selects = unique.map((e) => select({ items: [{ expr: e, alias: key(i) }] }));
+    const first = selects[0];
+    if (first === undefined) throw new Error('Internal error: an empty public key list');
+    const body: QueryBody = selects.slice(1).reduce<QueryBody>((left, right) => ({ kind: 'set-operation', op: 'union-all', left, right, orderBy: [] }), first);
+    return { kind: 'subquery-relation', alias: `__cr_d${i}`, query: { kind: 'query', with: [], body } };
+  });
+  const [head, ...rest] = relations;
+  if (head === undefined) throw new Error('Internal error: public keys without keys');
+  return rest.reduce<Relation>((left, right) => ({ kind: 'join', type: 'cross', left, right }), head);
+}
+
 export function planDp(dp: DpQuery, secret: string, contribution: ContributionBounds): DpPlan {
   const { maxGroupsPerUser: c, maxRowsPerGroup: l } = contribution;
   if (!Number.isInteger(c) || c < 1 || !Number.isInteger(l) || l < 1) throw new Error('Internal error: contribution bounds must be positive integers');
@@ -197,6 +213,27 @@ export function planDp(dp: DpQuery, secret: string, contribution: ContributionBo
     { name: USER_GROUPS, query: { kind: 'query', with: [], body: userGroups } },
     ...(grouped ? [{ name: BOUNDED, query: { kind: 'query' as const, with: [], body: bounded } }] : []),
   ];
+  if (dp.publicKeys !== undefined) {
+    // Public keys: every listed combination is a row (0 when no user has it), so which
+    // groups exist tells nothing; an aggregate row joins each combination it matches.
+    const domain = publicDomain(dp.publicKeys);
+    const agg = '__cr_dp_groups';
+    const on = andAll(dp.keys.map((_, i) => bin('=', col(agg, key(i)), col(`__cr_d${i}`, key(i))))) as Expr;
+    const items: SelectItem[] = columns.map((c) => c.kind === 'key'
+      ? { expr: col(`__cr_d${c.key}`, key(c.key)), alias: c.name }
+      : { expr: fn('coalesce', [col(agg, c.name), lit('0')]), alias: c.name });
+    const padded = select({
+      items,
+      from: { kind: 'join', type: 'left', left: domain, right: { kind: 'subquery-relation', alias: agg, query: { kind: 'query', with: [], body: final } }, on },
+    });
+    const ctes: CommonTableExpression[] = [
+      ...dp.query.with,
+      { name: ROWS, query: { kind: 'query', with: [], body: rows } },
+      { name: USER_GROUPS, query: { kind: 'query', with: [], body: userGroups } },
+      { name: BOUNDED, query: { kind: 'query', with: [], body: bounded } },
+    ];
+    return { query: { kind: 'query', with: ctes, body: padded }, columns, bounds, contribution };
+  }
   // One group per user when there is no GROUP BY: the noise is scaled for that.
   const effective = grouped ? contribution : { ...contribution, maxGroupsPerUser: 1 };
   return { query: { kind: 'query', with: ctes, body: final }, columns, bounds, contribution: effective };
