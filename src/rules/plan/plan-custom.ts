@@ -16,8 +16,18 @@ import { DEFAULT_CONTRIBUTION, planDp } from './plan-dp.ts';
 export function planCustom(v: ValidatedCustomQuery): PlannedQuery {
   const outputColumns = v.outputColumns.map((name, i) => name ?? `column_${i + 1}`);
   if (v.dp !== undefined) {
-    const preview = planDp(v.dp, 'secret-chosen-per-run', DEFAULT_CONTRIBUTION);
-    return { query: preview.query, outputColumns: v.dp.outputs.map((o) => o.name), dp: v.dp };
+    // CTEs, FROM subqueries and WHERE made unable to fail on data like any custom query
+    // (a failure would be a one-bit oracle); keys and values are row-level expressions,
+    // printed in non-failing forms.
+    const safe = safeCustomQuery(v.query, v.numeric);
+    const body = safe.body.kind === 'select' ? safe.body : undefined;
+    const dp = {
+      ...v.dp,
+      query: { ...v.dp.query, with: safe.with },
+      select: { ...v.dp.select, ...(body?.from ? { from: body.from } : {}), ...(body?.where ? { where: body.where } : {}) },
+    };
+    const preview = planDp(dp, 'secret-chosen-per-run', DEFAULT_CONTRIBUTION);
+    return { query: preview.query, outputColumns: dp.outputs.map((o) => o.name), dp };
   }
   const query = safeCustomQuery(v.query, v.numeric);
   if (v.outputConstraints.length === 0) return { query, outputColumns };
