@@ -68,7 +68,7 @@ export interface ReleaseReport {
  * are together released with probability at most delta. For discrete Laplace with
  * scale t, P(X ≥ k) = e^(−k/t) / (1 + e^(−1/t)) for k ≥ 1; released iff 1 + X ≥ τ.
  *
- * @example partitionThreshold(30, 1n, 1e-6) // 1 + ceil(30 × (ln(1e6) − ln(1 + e^(−1/30)))) = 395
+ * @example partitionThreshold(30, 1n, 1e-6) // 1 + ceil(30 × (ln(1e6) − ln(1 + e^(−1/30)))) = 1 + 395 = 396
  */
 export function partitionThreshold(scale: number, maxGroupsPerUser: bigint, delta: number): bigint {
   if (!(scale > 0) || !(delta > 0 && delta < 1) || maxGroupsPerUser < 1n) {
