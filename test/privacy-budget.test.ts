@@ -161,6 +161,22 @@ describe('privacy budgets through the CLI and across processes', () => {
     expect(cli('privacy', 'budget', 'media', '--as', 'brand', '--format', 'csv').code).toBe(2);
   });
 
+  it("imports the cloud service's parameters with --from-cloud, and refuses them out of its ranges", () => {
+    const file = join(dir, 'cloud-budget.json');
+    writeFileSync(file, JSON.stringify({ autoRefresh: 'CALENDAR_MONTH', parameters: { differentialPrivacy: { epsilon: 4, usersNoisePerQuery: 25 } } }));
+    const ok = cli('privacy', 'set-budget', 'impressions', '--as', 'platform', '--from-cloud', file, '--format', 'json');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect((JSON.parse(ok.stdout) as { settings: unknown }).settings).toEqual({ epsilon: 4, delta: 1e-6, usersNoisePerQuery: 25, refresh: 'monthly' });
+    writeFileSync(file, JSON.stringify({ epsilon: 0.5, usersNoisePerQuery: 25 }));
+    const low = cli('privacy', 'set-budget', 'impressions', '--as', 'platform', '--from-cloud', file);
+    expect(low.code).toBe(1);
+    expect(low.stderr).toMatch(/epsilon/);
+    expect(cli('privacy', 'set-budget', 'impressions', '--as', 'platform', '--from-cloud', file, '--epsilon', '3').code).toBe(2);
+    expect(cli('privacy', 'set-budget', 'impressions', '--as', 'platform').code).toBe(2);
+    // Back to the budget the other tests expect.
+    expect(cli('privacy', 'set-budget', 'impressions', '--as', 'platform', '--epsilon', '3').code).toBe(0);
+  });
+
   it("shows an owner its tables' ledger and a runner only the queries it may still run", async () => {
     const impressions = await tableId('platform', 'impressions');
     const r = await reserveBudget({ db }, {

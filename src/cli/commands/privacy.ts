@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CleanroomError } from '../../collaboration/errors.ts';
 import {
@@ -13,6 +14,7 @@ import {
 import {
   AGGREGATE_KINDS,
   epsilonUnit,
+  fromCloudParameters,
   validateBudgetSettings,
   type AggregateKind,
   type BudgetSettings,
@@ -35,6 +37,26 @@ function settingsFrom(input: BudgetSettingsInput): BudgetSettings {
   const checked = validateBudgetSettings(input);
   if (!checked.ok) throw new CleanroomError('invalid', checked.error);
   return checked.value;
+}
+
+/** `--from-cloud <file>` (the cloud service's parameters, imported as they are) or the flags. */
+function settingsOrCloud(opts: SettingsFlags & { fromCloud?: string }): BudgetSettings {
+  if (opts.fromCloud === undefined) {
+    if (opts.epsilon === undefined) throw new UsageError('give --epsilon (or --from-cloud <file>)');
+    return settingsFrom(inputFrom(opts));
+  }
+  if (opts.epsilon !== undefined || opts.delta !== undefined || opts.usersNoise !== undefined || opts.refresh !== undefined) {
+    throw new UsageError('--from-cloud takes the whole budget from the file: leave out --epsilon, --delta, --users-noise and --refresh');
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(opts.fromCloud, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`cannot read ${opts.fromCloud} as JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const imported = fromCloudParameters(document);
+  if (!imported.ok) throw new CleanroomError('invalid', imported.error);
+  return imported.value;
 }
 
 function num(x: number): string {
@@ -119,17 +141,19 @@ export function registerPrivacyCommands(program: Command): void {
       'set or change the privacy budget of your configured table; it is shared by every collaboration\n' +
         'the table is in, and changing it never resets what was already spent\n' +
         'example: cleanroom privacy set-budget impressions --as platform --epsilon 3\n' +
-        'example: cleanroom privacy set-budget impressions --as platform --epsilon 1 --users-noise 50 --refresh monthly',
+        'example: cleanroom privacy set-budget impressions --as platform --epsilon 1 --users-noise 50 --refresh monthly\n' +
+        'example: cleanroom privacy set-budget impressions --as platform --from-cloud budget.json   (the cloud service\'s parameters)',
     )
     .requiredOption('--as <owner>', 'the owner of the table')
-    .requiredOption('--epsilon <E>', 'total epsilon per period, 0.01 to 20 (smaller is more private)')
+    .option('--epsilon <E>', 'total epsilon per period, 0.01 to 20 (smaller is more private)')
+    .option('--from-cloud <file>', 'the cloud service\'s privacy budget parameters as JSON ({"epsilon": E, "usersNoisePerQuery": N} or its template shape) instead of the flags')
     .option('--delta <D>', 'total delta per period, above 0 and at most 1e-3 (default 1e-6)')
     .option('--users-noise <N>', '95% error of one distinct-user count, in users, 10 to 100 (default 30)')
     .option('--refresh <none|monthly>', 'none (default) or monthly: a monthly budget leaks more over time')
     .option('--format <format>', 'table|json')
-    .action(async (table: string, opts: SettingsFlags & { as: string; format?: string }, cmd: Command) => {
+    .action(async (table: string, opts: SettingsFlags & { as: string; format?: string; fromCloud?: string }, cmd: Command) => {
       const f = format(opts.format);
-      const settings = settingsFrom(inputFrom(opts));
+      const settings = settingsOrCloud(opts);
       const outcome = await withWorkspace(cmd, (ws) => setBudget(ws, opts.as, table, settings));
       const queries = previewBudget(outcome.settings);
       const unit = epsilonUnit(outcome.settings.usersNoisePerQuery);
