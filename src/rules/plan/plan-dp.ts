@@ -61,6 +61,7 @@ const USER_GROUPS = '__cr_dp_user_groups';
 const BOUNDED = '__cr_dp_bounded';
 const USER = '__cr_user';
 const RANK = '__cr_rank';
+const GROUPS_OF_USER = '__cr_groups_of_user';
 const key = (i: number): string => `__cr_k${i}`;
 const value = (j: number): string => `__cr_v${j}`;
 const rowsOf = (j: number): string => `__cr_c${j}`;
@@ -179,12 +180,28 @@ export function planDp(dp: DpQuery, secret: string, contribution: ContributionBo
       perUser.push({ expr: fn('least', [fn('greatest', [sum, scaledCap(b.lower, l, 'lower')]), scaledCap(b.upper, l, 'upper')]), alias: sumOf(output) });
     }
   }
-  const userGroups = select({ items: perUser, from: table(ROWS), groupBy: [...keyCols, col(undefined, USER)] });
+  // The number of groups of each user (a window over the grouped rows): most users have
+  // at most C, and only the others need the keyed ranking below.
+  const groupsOfUser: Expr = { kind: 'window', fn: { ...fn('count', []), star: true }, partitionBy: [col(undefined, USER)], orderBy: [] };
+  const counted = dp.keys.length > 0 ? [{ expr: groupsOfUser, alias: GROUPS_OF_USER }] : [];
+  const userGroups = select({ items: [...perUser, ...counted], from: table(ROWS), groupBy: [...keyCols, col(undefined, USER)] });
 
-  // Stage 3: each user's groups in keyed-hash order; the first C are kept.
+  // Stage 3: a user with more than C groups keeps the first C in keyed-hash order.
+  const kept: SelectItem[] = perUser.map((it) => ({ expr: col(undefined, it.alias ?? (it.expr.kind === 'column' ? it.expr.name : '')) }));
   const hash = fn(KEYED_HASH, [lit(secret), col(undefined, USER), ...keyCols]);
   const rank: Expr = { kind: 'window', fn: fn('row_number', []), partitionBy: [col(undefined, USER)], orderBy: [{ expr: hash, direction: 'asc' }] };
-  const bounded = select({ items: [{ expr: { kind: 'star' } }, { expr: rank, alias: RANK }], from: table(USER_GROUPS) });
+  const few = select({ items: kept, from: table(USER_GROUPS), where: bin('<=', col(undefined, GROUPS_OF_USER), lit(String(c))) });
+  const ranked = select({
+    items: [{ expr: { kind: 'star' } }, { expr: rank, alias: RANK }],
+    from: table(USER_GROUPS),
+    where: bin('>', col(undefined, GROUPS_OF_USER), lit(String(c))),
+  });
+  const many = select({
+    items: kept,
+    from: { kind: 'subquery-relation', alias: '__cr_dp_ranked', query: { kind: 'query', with: [], body: ranked } },
+    where: bin('<=', col(undefined, RANK), lit(String(c))),
+  });
+  const bounded: QueryBody = { kind: 'set-operation', op: 'union-all', left: few, right: many, orderBy: [] };
 
   // Final: exact per-group totals over the bounded contributions.
   const columns: DpExactColumn[] = [...dp.keys.map((_, i) => ({ kind: 'key' as const, name: key(i), key: i })), { kind: 'users', name: DP_USERS_COLUMN }];
@@ -204,7 +221,6 @@ export function planDp(dp: DpQuery, secret: string, contribution: ContributionBo
   const final = select({
     items: finalItems,
     from: table(grouped ? BOUNDED : USER_GROUPS),
-    ...(grouped ? { where: bin('<=', col(undefined, RANK), lit(String(c))) } : {}),
     groupBy: keyCols,
   });
   const ctes: CommonTableExpression[] = [
