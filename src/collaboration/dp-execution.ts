@@ -23,7 +23,8 @@ export interface DpRun {
   readonly sql: string;
   readonly release: (exact: ExactRows) => ReleasedRows;
   readonly report: () => DpReport;
-  /** `spent` once the result is stored; `refunded` when nothing was released. */
+  /** Set when the engine is asked to run: from then on the reservation is spent, whatever happens. */
+  started: boolean;
   settle(outcome: 'spent' | 'refunded'): Promise<void>;
 }
 
@@ -83,6 +84,7 @@ export async function prepareDp(
   });
   return {
     run: {
+      started: false,
       sql: printQuery(plan.query, duckdbDialect),
       release: released.release,
       report: released.report,

@@ -113,6 +113,15 @@ export function dpRelease(input: DpReleaseInput): { readonly release: (exact: Ex
       if (i < 0) throw new Error(`Internal error: the DP query did not return ${name}`);
       return i;
     };
+    // Each group exactly once: a group released twice would get two independent noises
+    // for the price of one (the planner's grouping guarantees it; this is the safeguard).
+    const keyAt = exact.columns.flatMap((c, i) => (c.name.startsWith('__cr_k') ? [i] : []));
+    const seen = new Set<string>();
+    for (const row of exact.rows) {
+      const k = JSON.stringify(keyAt.map((i) => row[i] ?? null));
+      if (seen.has(k)) throw new Error('Internal error: a DP query returned one group twice');
+      seen.add(k);
+    }
     const usersAt = index(DP_USERS_COLUMN);
     const slotAt = slots.map((s) => index(s.exactColumn));
     const groups: ExactGroup[] = exact.rows.map((row) => ({ users: bigintOf(row[usersAt]), values: slotAt.map((i) => bigintOf(row[i])) }));

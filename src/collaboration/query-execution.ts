@@ -60,12 +60,12 @@ export async function execute(
   }
   try {
     const outcome = await executePlanned(workspace, id, receiver, runner, verdict, options, dpRun);
-    if (dpRun !== undefined) await dpRun.settle(outcome.status === 'succeeded' ? 'spent' : 'refunded');
     if (answer !== undefined && outcome.status === 'succeeded') await rememberDpAnswer(workspace, answer.key, answer.period, id);
     return outcome;
-  } catch (e) {
-    if (dpRun !== undefined) await dpRun.settle('refunded');
-    throw e;
+  } finally {
+    // Refunded only if the engine never started: a failure or a cancellation after it
+    // started reading data may depend on the data, and a refund would make it a free oracle.
+    if (dpRun !== undefined) await dpRun.settle(dpRun.started ? 'spent' : 'refunded');
   }
 }
 
@@ -109,6 +109,7 @@ async function executePlanned(
     const format = options.format ?? 'parquet';
     const outputFile = join(workDir, format === 'csv' ? 'delivery.csv' : 'delivery.parquet');
     const stagedPlan = planned.staged;
+    if (dpRun !== undefined) dpRun.started = true;
     const outcome = await workspace.engine.runProtected({
       tables: sources,
       // The staged form returns the same rows as planned.query, plus owner-only counts.

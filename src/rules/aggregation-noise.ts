@@ -40,6 +40,16 @@ function clampBounded(select: Select, tables: ReadonlyMap<string, QueryTable>): 
 export function aggregationNoise(select: Select, aliases: readonly ResolvedAlias[], ctx: QueryContext, refuser: DpRefuser): DpQuery | undefined {
   const dp = [...new Set(aliases.map((a) => a.table))].filter(isDpTable);
   if (dp.length === 0) return undefined;
+  // Another member's table without noise mode would lose its exact output constraints
+  // here (they become a minimum on the DP table's noisy users): only the runner's own
+  // tables may join a noise-mode table.
+  const thirdParty = aliases.find((a) => !isDpTable(a.table) && a.table.owner !== ctx.runner);
+  if (thirdParty !== undefined) {
+    refuser.fail('dp-third-party-table', `${thirdParty.table.sqlName} belongs to ${thirdParty.table.owner} and has no noise mode, so its exact output constraints cannot be applied in a noisy query`, undefined, {
+      table: thirdParty.table.sqlName,
+      hint: 'query noise-mode tables together with your own tables only, or ask that owner to enable noise mode too',
+    });
+  }
   const byAlias = new Map(aliases.map((a) => [a.alias, a.table]));
   const query: Query = { kind: 'query', with: [], body: clampBounded(select, byAlias) };
   const shaped = dpShape(query, ctx, refuser, dp);

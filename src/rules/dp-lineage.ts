@@ -92,11 +92,14 @@ function bodyLineage(b: QueryBody, ctes: Ctes, dp: DpContext): Lineage {
     const entries = fromEntries(b, ctes, dp);
     checkSelect(b, entries, ctes, dp, false);
     const prot = entries.some((e) => e.lineage.protected);
+    const names = b.items.map((it) => (it.alias ?? (it.expr.kind === 'column' ? it.expr.name : undefined))?.toLowerCase());
     return {
       protected: prot,
-      columns: b.items.map((it) => ({
-        name: it.alias ?? (it.expr.kind === 'column' ? it.expr.name : undefined),
-        user: prot && it.expr.kind === 'column' && isUserRef(it.expr, entries),
+      columns: b.items.map((it, i) => ({
+        name: names[i],
+        // A name given twice is ambiguous: the engine would pick the first, which may be
+        // a column of the runner's planted as the user key. Such a column is never the user.
+        user: prot && it.expr.kind === 'column' && isUserRef(it.expr, entries) && names.filter((n) => n === names[i]).length === 1,
       })),
     };
   }
@@ -171,7 +174,8 @@ function isUserRef(ref: ColumnRef, entries: readonly Entry[]): boolean {
 
 /** The user column of one protected entry, as a reference in the SELECT's scope. */
 export function userRefOf(entry: Entry): ColumnRef | undefined {
-  const c = entry.lineage.columns.find((x) => x.user && x.name !== undefined);
+  const unique = (name: string): boolean => entry.lineage.columns.filter((x) => x.name?.toLowerCase() === name.toLowerCase()).length === 1;
+  const c = entry.lineage.columns.find((x) => x.user && x.name !== undefined && unique(x.name));
   return c?.name === undefined ? undefined : { kind: 'column', table: entry.alias, name: c.name };
 }
 

@@ -87,3 +87,16 @@ describe('dpShape refusals, each naming what to write instead', () => {
     expect(d.code).toBe('dp-with-output-constraints');
   });
 });
+
+describe('dpShape: red-team regressions', () => {
+  it('ATTACK (planted user key): a relation naming the user column twice never has a user column', async () => {
+    const d = await checker.refused(`WITH c AS (SELECT r.email_address AS email_address, i.email_address AS email_address, i.cost
+        FROM impressions i JOIN customers r ON r.state = 'CA') SELECT COUNT(*) AS n FROM c`, ctx);
+    expect(d.code).toBe('dp-user-column-lost');
+  });
+
+  it('refuses bounds out of order or too large', async () => {
+    expect((await checker.refused('SELECT SUM(LEAST(GREATEST(i.cost, 5), 1)) AS s FROM impressions i', ctx)).code).toBe('dp-bounds');
+    expect((await checker.refused('SELECT SUM(LEAST(GREATEST(i.cost, 0), 1e34)) AS s FROM impressions i', ctx)).code).toBe('dp-bounds');
+  });
+});

@@ -184,6 +184,33 @@ function clamped(e: Expr): { readonly value: Expr; readonly lower: Expr; readonl
   return undefined;
 }
 
+/** The largest bound magnitude accepted: its noise must stay meaningful in 10^-4 fixed point. */
+export const MAX_BOUND = 1e12;
+
+function numericValue(e: Expr): number | undefined {
+  if (e.kind === 'unary' && e.op === '-') {
+    const v = numericValue(e.operand);
+    return v === undefined ? undefined : -v;
+  }
+  if (e.kind !== 'literal') return undefined;
+  const v = e.value;
+  if (v.type === 'integer' || v.type === 'decimal') return Number(v.value);
+  return v.type === 'double' ? v.value : undefined;
+}
+
+/** Bounds in order and of a sane size (parameters are checked once bound, at run time). */
+function checkBounds(lower: Expr, upper: Expr, at: Expr, refuser: DpRefuser): void {
+  const [lo, hi] = [numericValue(lower), numericValue(upper)];
+  if (lo !== undefined && hi !== undefined && lo > hi) {
+    refuser.fail('dp-bounds', `the lower bound ${lo} is above the upper bound ${hi}`, at, { hint: 'write LEAST(GREATEST(x, lower), upper) with lower <= upper' });
+  }
+  for (const b of [lo, hi]) {
+    if (b !== undefined && !(Math.abs(b) <= MAX_BOUND)) {
+      refuser.fail('dp-bounds', `the bound ${b} is too large (at most ${MAX_BOUND} in magnitude): its noise would swamp any answer`, at, { hint: 'clamp to the range most values fall in' });
+    }
+  }
+}
+
 function aggregateOf(e: Expr, user: ColumnRef, refuser: DpRefuser): DpAggregate {
   const hint = 'differentially private queries output GROUP BY keys and COUNT(*), COUNT(x), COUNT(DISTINCT <user column>), SUM(LEAST(GREATEST(x, lo), hi)) or AVG(LEAST(GREATEST(x, lo), hi)), each as a SELECT item of its own';
   if (e.kind !== 'function') {
@@ -205,6 +232,7 @@ function aggregateOf(e: Expr, user: ColumnRef, refuser: DpRefuser): DpAggregate 
         hint: 'the bounds decide the noise: pick the range most values fall in; larger values are clamped',
       });
     }
+    checkBounds(c.lower, c.upper, e, refuser);
     return { kind: e.name === 'sum' ? 'SUM' : 'AVG', arg: plainArgument(c.value, refuser), lower: c.lower, upper: c.upper };
   }
   return refuser.fail('dp-aggregate', `${e.name.toUpperCase()} cannot be made differentially private here`, e, { hint });

@@ -122,3 +122,15 @@ describe('planDp: public group keys', () => {
     expect(dp.publicKeys).toBeUndefined();
   });
 });
+
+describe('planDp: red-team regressions', () => {
+  it('ATTACK (one group released many times): a public key listed in several spellings (1, 1.0, 1e0) is one group', async () => {
+    const dp = await dpOf(`SELECT CASE WHEN i.cost > 3 THEN 1 ELSE 0 END AS big, COUNT(DISTINCT i.email_address) AS users FROM impressions i
+      WHERE CASE WHEN i.cost > 3 THEN 1 ELSE 0 END IN (1, 1.0, 1.00, 1e0) GROUP BY CASE WHEN i.cost > 3 THEN 1 ELSE 0 END`);
+    expect(dp.publicKeys?.[0]?.length).toBe(4);
+    const rows = await exact(dp, 2, 2);
+    // Costs above 3: u1 (10, 20, 200, 5), u2 (50), u3 (30): one group of 3 users.
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.[DP_USERS_COLUMN]).toBe(3);
+  });
+});

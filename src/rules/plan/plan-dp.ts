@@ -126,7 +126,9 @@ function publicDomain(lists: readonly (readonly Expr[])[]): Relation {
     const selects = unique.map((e) => select({ items: [{ expr: e, alias: key(i) }] }));
     const first = selects[0];
     if (first === undefined) throw new Error('Internal error: an empty public key list');
-    const body: QueryBody = selects.slice(1).reduce<QueryBody>((left, right) => ({ kind: 'set-operation', op: 'union-all', left, right, orderBy: [] }), first);
+    // UNION, not UNION ALL: `1`, `1.0` and `1e0` are one value once the engine unifies
+    // their types, and a group listed twice would be released twice with fresh noise.
+    const body: QueryBody = selects.slice(1).reduce<QueryBody>((left, right) => ({ kind: 'set-operation', op: 'union', left, right, orderBy: [] }), first);
     return { kind: 'subquery-relation', alias: `__cr_d${i}`, query: { kind: 'query', with: [], body } };
   });
   const [head, ...rest] = relations;
