@@ -6,15 +6,17 @@ import { JOIN_EQUALITY_REFS, sameName } from './custom-scope.ts';
 import { aggregateCarriesValues, merge, step } from './custom-taint.ts';
 import { COMPARISONS, isAggregateName } from './expr-utils.ts';
 import {
-  castProblem, containsUnguardable, isUnguardable, numTypeName, numTypeOf, staticType, sumSafe, typeCategory, unificationProblem,
+  castProblem, containsUnguardable, isUnguardable, numTypeName, numTypeOf, sideKey, staticType, sumSafe, typeCategory, unificationProblem,
   type CastProblem,
 } from './custom-numeric.ts';
 import type { CustomNumericFacts } from './validated-query.ts';
 
 /**
  * One walk over an expression of a custom-rule query: resolves its names, refuses
- * unbound parameters and `*`, checks that comparisons and arithmetic need no implicit
- * cast, and returns its value taint (custom-taint.ts says where taint flows).
+ * unbound parameters and `*`, checks that nothing needs an implicit cast that can fail
+ * on a value (comparisons, CASE, COALESCE, arithmetic, BOOLEAN conditions, LAG/LEAD
+ * arguments, window frames; custom-numeric.ts types the values), and returns its value
+ * taint (custom-taint.ts says where taint flows).
  */
 
 export type ExprInfo = Omit<OutColumn, 'name'>;
@@ -39,10 +41,12 @@ export interface ExprContext {
 export interface MutableNumericFacts extends CustomNumericFacts {
   readonly exactSums: Set<FunctionCall>;
   readonly numericValues: Set<Expr>;
+  /** staticType's results for this statement (analyzeNode types a node after its children). */
+  readonly staticTypes?: WeakMap<Expr, string | undefined>;
 }
 
 export function emptyNumericFacts(): MutableNumericFacts {
-  return { exactSums: new Set(), numericValues: new Set() };
+  return { exactSums: new Set(), numericValues: new Set(), staticTypes: new WeakMap() };
 }
 
 const CLEAN: ExprInfo = { taint: [], type: undefined, exact: false, carrier: undefined };
@@ -63,8 +67,8 @@ const columnType = (r: ColumnRef): string | undefined => refTypes.get(r);
  * `staticType`), else a representative of the inferred category (`NUMERIC`: a number
  * of unknown width).
  */
-function typeOf(e: Expr, category: TypeCategory): string | undefined {
-  const exact = staticType(e, known);
+function typeOf(e: Expr, category: TypeCategory, memo?: WeakMap<Expr, string | undefined>): string | undefined {
+  const exact = staticType(e, known, memo);
   if (exact !== undefined) return exact;
   if (category === 'null') return 'NULL';
   if (category !== 'numeric') return REPRESENTATIVE[category];
@@ -81,7 +85,7 @@ export function analyzeExpr(e: Expr, cx: ExprContext, mode: NameMode = 'columns'
 function analyzeNode(e: Expr, cx: ExprContext, mode: NameMode): ExprInfo {
   const sub = (x: Expr): ExprInfo => analyzeExpr(x, cx, mode);
   const inferred = (taint: ExprInfo['taint']): ExprInfo => ({
-    taint, type: typeOf(e, inferType(e, columnType)), exact: false, carrier: undefined,
+    taint, type: typeOf(e, inferType(e, columnType), cx.facts.staticTypes), exact: false, carrier: undefined,
   });
   switch (e.kind) {
     case 'column':
@@ -114,6 +118,7 @@ function analyzeNode(e: Expr, cx: ExprContext, mode: NameMode): ExprInfo {
       if ((e.op === '+' || e.op === '-') && containsUnguardable(e) && [l, r].some((x) => ['date', 'timestamp', 'unknown'].includes(category(x)))) {
         refuseUnguardedDate(cx, e);
       }
+      if ((e.op === '*' || e.op === '/') && [l, r].some((x) => category(x) === 'unknown')) requireIntervalScaling(cx, e);
       return inferred(merge(l.taint, r.taint));
     }
     case 'unary': {
@@ -126,18 +131,23 @@ function analyzeNode(e: Expr, cx: ExprContext, mode: NameMode): ExprInfo {
     case 'in-list': {
       const operand = sub(e.operand);
       const list = e.list.map(sub);
-      list.forEach((x, i) => requireComparable(cx, operand, x, e, 'IN list', [e.operand, e.list[i]]));
+      // DuckDB makes the operand and every item one type: each pair must unify safely
+      // (pairs of distinct kinds only: an IN list may have thousands of literals).
+      const kinds = distinctKinds([e.operand, ...e.list].map((x, i) => ({ info: i === 0 ? operand : list[i - 1] ?? operand, expr: x })));
+      kinds.forEach((x, i) => kinds.slice(i + 1).forEach((y) => requireComparable(cx, x.info, y.info, e, 'IN list', [x.expr, y.expr])));
       return inferred(merge(operand.taint, ...list.map((x) => x.taint)));
     }
     case 'between': {
       const [o, lo, hi] = [sub(e.operand), sub(e.low), sub(e.high)];
       requireComparable(cx, o, lo, e, 'BETWEEN', [e.operand, e.low]);
       requireComparable(cx, o, hi, e, 'BETWEEN', [e.operand, e.high]);
+      requireComparable(cx, lo, hi, e, 'BETWEEN', [e.low, e.high]);
       return inferred(merge(o.taint, lo.taint, hi.taint));
     }
     case 'case': {
       const operand = e.operand !== undefined ? sub(e.operand) : undefined;
       const whens = e.whens.map((w) => ({ when: sub(w.when), then: sub(w.then) }));
+      // DuckDB reads `CASE x WHEN a` as `CASE WHEN x = a`: one comparison per WHEN.
       if (operand !== undefined) whens.forEach((w, i) => requireComparable(cx, operand, w.when, e, 'CASE', [e.operand, e.whens[i]?.when]));
       else whens.forEach((w, i) => requireCondition(cx, w.when, e.whens[i]?.when ?? e, 'CASE WHEN'));
       const resultExprs = [...e.whens.map((w) => w.then), ...(e.else !== undefined ? [e.else] : [])];
@@ -259,6 +269,16 @@ const category = (x: ExprInfo): TypeCategory => typeCategory(x.type);
 const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER']);
 const FLOAT_TYPES = new Set(['FLOAT', 'REAL', 'DOUBLE']);
 
+/** One value per kind that requireComparable tells apart (type, exactness, literal digits). */
+function distinctKinds(values: readonly { info: ExprInfo; expr: Expr }[]): { info: ExprInfo; expr: Expr }[] {
+  const seen = new Map<string, { info: ExprInfo; expr: Expr }>();
+  for (const v of values) {
+    const key = `${v.info.type ?? '?'}|${v.info.exact}|${sideKey(v.expr)}`;
+    if (!seen.has(key)) seen.set(key, v);
+  }
+  return [...seen.values()];
+}
+
 function refuseCast(cx: Pick<ExprContext, 'refuser'>, code: string, problem: CastProblem, at: Expr): never {
   return cx.refuser.fail(code, problem.message, at, { hint: problem.hint });
 }
@@ -296,17 +316,22 @@ export function requireComparable(
 export function requireCondition(cx: Pick<ExprContext, 'refuser'>, info: ExprInfo, e: Expr, where: string): void {
   const c = category(info);
   if (c === 'boolean' || c === 'null') return;
-  const what = c === 'unknown' ? (info.type !== undefined ? `a value of type ${info.type}` : 'a value of unknown type') : `${c === 'numeric' ? 'a number' : c === 'text' ? 'text' : `a ${c}`}${info.type !== undefined && c !== 'text' ? ` (${info.type})` : ''}`;
+  const typed = info.type !== undefined && c !== 'text' ? ` (${info.type})` : '';
+  const what = c === 'unknown' ? `a value of ${info.type !== undefined ? `type ${info.type}` : 'unknown type'}`
+    : `${c === 'numeric' ? 'a number' : c === 'text' ? 'text' : `a ${c}`}${typed}`;
   cx.refuser.fail('condition-not-boolean', `${where} needs a boolean condition, but this expression is ${what}; the engine would convert each value to BOOLEAN and fail on values that are not true or false`, e, {
     hint: "write a comparison, e.g. x = 'yes', x <> 0 or x IS NOT NULL (or CAST(x AS BOOLEAN), printed as TRY_CAST, which cannot fail)",
   });
 }
 
-/** An integer literal, possibly signed, or a bound integer parameter (a cast of one). */
+/**
+ * A BIGINT integer literal, possibly signed, or a bound integer parameter (a cast of one,
+ * printed TRY_CAST). A wider literal is cast to BIGINT only when rows reach it.
+ */
 function isIntegerConstant(e: Expr): boolean {
   if (e.kind === 'unary' && e.op !== 'NOT') return isIntegerConstant(e.operand);
   if (e.kind === 'cast') return ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT'].includes(e.type.name) && isIntegerConstant(e.operand);
-  return e.kind === 'literal' && e.value.type === 'integer';
+  return e.kind === 'literal' && e.value.type === 'integer' && e.value.value.replace('-', '').length <= 18;
 }
 
 /**
@@ -343,6 +368,20 @@ function requireFrameOffset(cx: ExprContext, units: 'rows' | 'range', b: Extract
   if (!isIntegerConstant(b.offset)) {
     cx.refuser.fail('window-frame-offset', 'a ROWS frame offset must be an integer literal; the engine would convert this value to BIGINT row by row, which fails on some values', b.offset, {
       hint: 'write a number, e.g. ROWS BETWEEN 6 PRECEDING AND CURRENT ROW, or an integer template parameter',
+    });
+  }
+}
+
+/**
+ * INTERVAL * n and INTERVAL / n overflow on large products and small divisors. `*` is
+ * printed inside TRY, which cannot wrap an aggregate, window or subquery; `/` is never
+ * (the printer cannot tell an INTERVAL from a number), so its divisor is an integer literal.
+ */
+function requireIntervalScaling(cx: ExprContext, e: Extract<Expr, { kind: 'binary' }>): void {
+  if (containsUnguardable(e)) refuseUnguardedDate(cx, e);
+  if (e.op === '/' && !isIntegerConstant(e.right)) {
+    cx.refuser.fail('unguarded-date-arithmetic', 'an INTERVAL can be divided only by an integer literal: the engine\'s INTERVAL division overflows for small divisors', e.right, {
+      hint: 'divide by a whole number, e.g. (a - b) / 2, or compare date_diff(...) values instead',
     });
   }
 }

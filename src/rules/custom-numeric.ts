@@ -98,15 +98,6 @@ export function containsUnguardable(e: Expr): boolean {
   }
 }
 
-/**
- * The column type of a set operation from its branches' types, when both are numeric
- * (or NULL); undefined otherwise.
- */
-export function unifiedTypeName(a: string | undefined, b: string | undefined): string | undefined {
-  const t = unify(numTypeOfName(a), numTypeOfName(b));
-  return t === undefined ? undefined : numTypeName(t);
-}
-
 /** DuckDB's common type of two values (CASE branches, COALESCE arguments, ...). */
 function unify(a: NumType | undefined, b: NumType | undefined): NumType | undefined {
   if (a === undefined || b === undefined) return undefined;
@@ -232,10 +223,22 @@ export function typeCategory(typeName: string | undefined): TypeCategory {
   return t === 'JSON' ? 'text' : categoryOfTypeName(t);
 }
 
-/** DuckDB's result type of an expression as the planner leaves it; undefined when unknown. */
-export function staticType(e: Expr, known: KnownType): string | undefined {
-  const t = (x: Expr): string | undefined => staticType(x, known);
-  const op = (x: Expr): string | undefined => operandType(x, known);
+/**
+ * DuckDB's result type of an expression as the planner leaves it; undefined when unknown.
+ * `memo` keeps a deep tree (a long chain of `+`) linear when every node is typed.
+ */
+export function staticType(e: Expr, known: KnownType, memo?: WeakMap<Expr, string | undefined>): string | undefined {
+  // Names are resolved per scope: only the types of composite nodes are kept.
+  if (e.kind === 'column' || e.kind === 'subquery') return known(e);
+  if (memo?.has(e) === true) return memo.get(e);
+  const type = computeType(e, known, memo);
+  memo?.set(e, type);
+  return type;
+}
+
+function computeType(e: Expr, known: KnownType, memo: WeakMap<Expr, string | undefined> | undefined): string | undefined {
+  const t = (x: Expr): string | undefined => staticType(x, known, memo);
+  const op = (x: Expr): string | undefined => operandType(x, known, memo);
   switch (e.kind) {
     case 'column': case 'subquery': return known(e);
     case 'literal': return literalType(e.value);
@@ -255,8 +258,8 @@ export function staticType(e: Expr, known: KnownType): string | undefined {
 }
 
 /** The type of `x` as an operand: the planner casts a numeric aggregate, window or subquery value to DOUBLE. */
-export function operandType(x: Expr, known: KnownType): string | undefined {
-  const type = staticType(x, known);
+export function operandType(x: Expr, known: KnownType, memo?: WeakMap<Expr, string | undefined>): string | undefined {
+  const type = staticType(x, known, memo);
   return isUnguardable(x) && typeCategory(type) === 'numeric' ? 'DOUBLE' : type;
 }
 
@@ -456,6 +459,14 @@ function sideNumType(s: Side): NumType | undefined {
   }
   if (e !== undefined && isUnguardable(e)) return { kind: 'float' };
   return numTypeOfName(s.type);
+}
+
+/** What of an expression, besides its type, unificationProblem looks at: literal digits, planner casts. */
+export function sideKey(e: Expr | undefined): string {
+  const t = e === undefined ? undefined : sideNumType({ type: undefined, expr: e });
+  if (t?.kind === 'exact') return `literal:${t.p}`;
+  if (t?.kind === 'float') return 'double';
+  return isIntegerLiteral(e) ? 'integer' : '';
 }
 
 /** 'overflow' when the common type DuckDB picks cannot hold every value of both types. */

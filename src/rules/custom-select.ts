@@ -6,7 +6,7 @@ import { ColumnScope, CorrelationScope, sameName, type CustomRefuser, type FromE
 import { columnTaint, merge, step } from './custom-taint.ts';
 import { isAggregateName } from './expr-utils.ts';
 import { findTable } from './resolve-tables.ts';
-import { unifiedTypeName } from './custom-numeric.ts';
+import { commonType } from './custom-numeric.ts';
 
 /**
  * The walk over a custom-rule statement: WITH lists, set operations, SELECTs and their
@@ -82,7 +82,7 @@ function analyzeSetOperation(b: SetOperation, env: Env, an: Analysis): BodyInfo 
       && lc.carrier.table.sqlName === rc.carrier.table.sqlName && sameName(lc.carrier.column, rc.carrier.column);
     return {
       name: lc.name,
-      type: lc.type === rc.type ? lc.type : unifiedTypeName(lc.type, rc.type),
+      type: lc.type === rc.type ? lc.type : commonType([lc.type, rc.type]),
       exact: lc.exact && rc.exact && lc.type === rc.type,
       taint: merge(step(lc.taint, side(1, i)), step(rc.taint, side(2, i))),
       carrier: same && lc.carrier !== undefined && rc.carrier !== undefined

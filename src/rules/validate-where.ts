@@ -1,6 +1,6 @@
 import type { ColumnRef, Expr, ScalarSubquery } from '../sql/ast.ts';
 import { firstTableIn, requireComparable, type CheckContext } from './check-context.ts';
-import { staticType, unificationProblem } from './custom-numeric.ts';
+import { sideKey, staticType, unificationProblem } from './custom-numeric.ts';
 import { columnRefs, COMPARISONS, containsAggregate } from './expr-utils.ts';
 import { exprText } from './expr-text.ts';
 
@@ -41,7 +41,16 @@ function predicate(e: Expr, cx: CheckContext, operand: (x: Expr) => void): void 
   if (e.kind === 'in-list') {
     comparison(e, [e.operand, ...e.list], cx, operand);
     e.list.forEach((x) => requireComparable(cx, e.operand, x, e));
-    e.list.forEach((x) => requireUnifiable(cx, e.operand, x, e, 'IN list'));
+    // DuckDB makes the operand and every item one type: each pair must unify safely
+    // (pairs of distinct kinds only: an IN list may have thousands of literals).
+    const known = knownTypes(cx);
+    const kinds = new Map<string, Expr>();
+    for (const x of [e.operand, ...e.list]) {
+      const key = `${staticType(x, known) ?? '?'}|${sideKey(x)}`;
+      if (!kinds.has(key)) kinds.set(key, x);
+    }
+    const all = [...kinds.values()];
+    all.forEach((x, i) => all.slice(i + 1).forEach((y) => requireUnifiable(cx, x, y, e, 'IN list')));
     return;
   }
   if (e.kind === 'between') {
@@ -50,6 +59,7 @@ function predicate(e: Expr, cx: CheckContext, operand: (x: Expr) => void): void 
     requireComparable(cx, e.operand, e.high, e);
     requireUnifiable(cx, e.operand, e.low, e, 'BETWEEN');
     requireUnifiable(cx, e.operand, e.high, e, 'BETWEEN');
+    requireUnifiable(cx, e.low, e.high, e, 'BETWEEN');
     return;
   }
   if (e.kind === 'is-null') {
@@ -84,10 +94,13 @@ function comparison(e: Expr, operands: readonly Expr[], cx: CheckContext, operan
  * list rules) and for COALESCE in dimension expressions.
  */
 export function requireUnifiable(cx: CheckContext, a: Expr, b: Expr, at: Expr, what = 'comparison'): void {
-  const known = (x: ColumnRef | ScalarSubquery): string | undefined =>
-    (x.kind === 'column' && x.table !== undefined ? cx.scope.column(x).type : undefined);
+  const known = knownTypes(cx);
   const problem = unificationProblem(what, { type: staticType(a, known), expr: a }, { type: staticType(b, known), expr: b });
   if (problem === undefined) return;
   const table = firstTableIn(cx, at);
   cx.refuser.fail('type-mismatch', problem.message, at, { ...(table !== undefined ? { table } : {}), hint: problem.hint });
+}
+
+function knownTypes(cx: CheckContext): (x: ColumnRef | ScalarSubquery) => string | undefined {
+  return (x) => (x.kind === 'column' && x.table !== undefined ? cx.scope.column(x).type : undefined);
 }

@@ -33,7 +33,7 @@ touches AS (
   LEFT JOIN {{impressions}} AS i
     ON i.email_address = conv.email_address
    AND i.date <= conv.conversion_date
-   AND i.date >= conv.conversion_date - INTERVAL 1 DAY * :lookback_days
+   AND CAST(i.date AS TIMESTAMP) >= conv.conversion_date - INTERVAL 1 DAY * :lookback_days
 )`;
 
 /*
