@@ -134,3 +134,16 @@ describe('planDp: red-team regressions', () => {
     expect(rows[0]?.[DP_USERS_COLUMN]).toBe(3);
   });
 });
+
+describe('planDp: public keys in the keys\' own type', () => {
+  it('ATTACK (one group released many times): literals distinct as DECIMAL but equal as DOUBLE match a DOUBLE key once', async () => {
+    const list = ['0', '1', ...Array.from({ length: 30 }, (_, i) => `1.${'0'.repeat(18)}${String(i + 1).padStart(2, '0')}`)].join(', ');
+    const keyExpr = 'CAST(CASE WHEN i.cost > 3 THEN 1 ELSE 0 END AS DOUBLE)';
+    const dp = await dpOf(`SELECT ${keyExpr} AS big, COUNT(DISTINCT i.email_address) AS users FROM impressions i
+      WHERE ${keyExpr} IN (${list}) GROUP BY ${keyExpr}`);
+    const rows = await exact(dp, 2, 2);
+    // As DOUBLE the 32 listed values are two: 0 (u3's cost −10) and 1 (costs above 3), each once.
+    expect(rows).toHaveLength(2);
+    expect(rows.map((r) => Number(r.__cr_k0)).sort()).toEqual([0, 1]);
+  });
+});

@@ -233,24 +233,35 @@ export function planDp(dp: DpQuery, secret: string, contribution: ContributionBo
   ];
   if (dp.publicKeys !== undefined) {
     // Public keys: every listed combination is a row (0 when no user has it), so which
-    // groups exist tells nothing; an aggregate row joins each combination it matches.
-    const domain = publicDomain(dp.publicKeys);
-    const agg = '__cr_dp_groups';
-    const on = andAll(dp.keys.map((_, i) => bin('=', col(agg, key(i)), col(`__cr_d${i}`, key(i))))) as Expr;
+    // groups exist tells nothing. The list is put in the keys' own types (a UNION ALL
+    // with the groups' key columns, no rows taken from them) and deduplicated there:
+    // literals distinct as DECIMAL but equal as DOUBLE must not match one group twice,
+    // which would release it several times with fresh noise.
+    const groups = '__cr_dp_groups';
+    const domainName = '__cr_dp_domain';
+    const keyRefs = (alias: string | undefined): SelectItem[] => dp.keys.map((_, i) => ({ expr: col(alias, key(i)), alias: key(i) }));
+    const typed: QueryBody = {
+      kind: 'set-operation',
+      op: 'union-all',
+      left: select({ items: keyRefs(undefined), from: table(groups), where: { kind: 'literal', value: { type: 'boolean', value: false } } }),
+      right: select({ items: dp.keys.map((_, i) => ({ expr: col(`__cr_d${i}`, key(i)), alias: key(i) })), from: publicDomain(dp.publicKeys) }),
+      orderBy: [],
+    };
+    const domain = select({ distinct: true, items: keyRefs('__cr_t'), from: { kind: 'subquery-relation', alias: '__cr_t', query: { kind: 'query', with: [], body: typed } } });
+    const on = andAll(dp.keys.map((_, i) => bin('=', col(groups, key(i)), col(domainName, key(i))))) as Expr;
     const items: SelectItem[] = columns.map((c) => c.kind === 'key'
-      ? { expr: col(`__cr_d${c.key}`, key(c.key)), alias: c.name }
-      : { expr: fn('coalesce', [col(agg, c.name), lit('0')]), alias: c.name });
-    const padded = select({
-      items,
-      from: { kind: 'join', type: 'left', left: domain, right: { kind: 'subquery-relation', alias: agg, query: { kind: 'query', with: [], body: final } }, on },
-    });
-    const ctes: CommonTableExpression[] = [
+      ? { expr: col(domainName, key(c.key)), alias: c.name }
+      : { expr: fn('coalesce', [col(groups, c.name), lit('0')]), alias: c.name });
+    const padded = select({ items, from: { kind: 'join', type: 'left', left: table(domainName), right: table(groups), on } });
+    const withDomain: CommonTableExpression[] = [
       ...dp.query.with,
       { name: ROWS, query: { kind: 'query', with: [], body: rows } },
       { name: USER_GROUPS, query: { kind: 'query', with: [], body: userGroups } },
       { name: BOUNDED, query: { kind: 'query', with: [], body: bounded } },
+      { name: groups, query: { kind: 'query', with: [], body: final } },
+      { name: domainName, query: { kind: 'query', with: [], body: domain } },
     ];
-    return { query: { kind: 'query', with: ctes, body: padded }, columns, bounds, contribution };
+    return { query: { kind: 'query', with: withDomain, body: padded }, columns, bounds, contribution };
   }
   // One group per user when there is no GROUP BY: the noise is scaled for that.
   const effective = grouped ? contribution : { ...contribution, maxGroupsPerUser: 1 };
