@@ -13,7 +13,11 @@ export const PLANNER_FUNCTION_PREFIX = '__cr_';
  */
 export const KEYED_HASH = '__cr_keyed_hash';
 
+/** `__cr_unnest(a, b, ...)`: one row per value (`unnest([a, b, ...])`), for lists written in a query. */
+export const UNNEST_VALUES = '__cr_unnest';
+
 export function printPlannerFunction(call: FunctionCall, expr: (e: FunctionCall['args'][number]) => string): string | undefined {
+  if (call.name === UNNEST_VALUES) return `unnest([${call.args.map(expr).join(', ')}])`;
   if (call.name !== KEYED_HASH) return undefined;
   const parts = call.args.map((a) => `COALESCE(CAST(${expr(a)} AS VARCHAR), '')`);
   return `md5(concat_ws('|', ${parts.join(', ')}))`;

@@ -1,6 +1,5 @@
 import type { CommonTableExpression, Expr, Literal, Query, QueryBody, Relation, SelectItem } from '../../sql/ast.ts';
-import { exprKey } from './expr-walk.ts';
-import { KEYED_HASH } from '../../sql/planner-functions.ts';
+import { KEYED_HASH, UNNEST_VALUES } from '../../sql/planner-functions.ts';
 import type { DpAggregate, DpQuery } from '../dp-shape.ts';
 import { andAll, bin, col, fn, select, table } from './ast-build.ts';
 
@@ -119,16 +118,15 @@ function scaledCap(b: { readonly value?: bigint; readonly expr: Expr }, l: numbe
   return fn(side === 'lower' ? 'least' : 'greatest', [bin('*', b.expr, lit(String(l))), lit('0')]);
 }
 
-/** The cross product of each key's listed values (duplicates dropped), as FROM relations `__cr_d<i>`. */
+/**
+ * The cross product of each key's listed values, as FROM relations `__cr_d<i>` (one
+ * `unnest` per key: a flat list, however long; duplicates are dropped later, in the
+ * keys' own type).
+ */
 function publicDomain(lists: readonly (readonly Expr[])[]): Relation {
   const relations = lists.map((list, i): Relation => {
-    const unique = list.filter((e, j) => list.findIndex((x) => exprKey(x) === exprKey(e)) === j);
-    const selects = unique.map((e) => select({ items: [{ expr: e, alias: key(i) }] }));
-    const first = selects[0];
-    if (first === undefined) throw new Error('Internal error: an empty public key list');
-    // UNION, not UNION ALL: `1`, `1.0` and `1e0` are one value once the engine unifies
-    // their types, and a group listed twice would be released twice with fresh noise.
-    const body: QueryBody = selects.slice(1).reduce<QueryBody>((left, right) => ({ kind: 'set-operation', op: 'union', left, right, orderBy: [] }), first);
+    if (list.length === 0) throw new Error('Internal error: an empty public key list');
+    const body = select({ items: [{ expr: fn(UNNEST_VALUES, [...list]), alias: key(i) }] });
     return { kind: 'subquery-relation', alias: `__cr_d${i}`, query: { kind: 'query', with: [], body } };
   });
   const [head, ...rest] = relations;
