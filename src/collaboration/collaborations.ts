@@ -17,6 +17,14 @@ export interface CollaborationRow {
   readonly name: string;
   readonly creator: string;
   readonly queryLogs: boolean;
+  /** Difference checks on aggregation queries (docs/privacy.md); off unless asked for. */
+  readonly differenceChecks: boolean;
+}
+
+/** Settings chosen at creation. */
+export interface CollaborationOptions {
+  /** Turn on difference checks (sticky answers for near-identical user sets). */
+  readonly differenceChecks?: boolean;
 }
 
 export interface CollaborationMembership extends MemberAbilities {
@@ -32,7 +40,9 @@ export async function createCollaboration(
   name: string,
   members: readonly MemberAbilities[],
   queryLogs: boolean,
+  options: CollaborationOptions = {},
 ): Promise<CollaborationRow> {
+  const differenceChecks = options.differenceChecks === true;
   checkName('collaboration', name);
   await requireMember(db, creator);
   const seen = new Set<string>();
@@ -54,7 +64,7 @@ export async function createCollaboration(
   const id = await db.transaction().execute(async (trx) => {
     const row = await trx
       .insertInto('collaborations')
-      .values({ name, creator, query_logs: queryLogs ? 1 : 0, created_at: now })
+      .values({ name, creator, query_logs: queryLogs ? 1 : 0, difference_checks: differenceChecks ? 1 : 0, created_at: now })
       .returning('id')
       .executeTakeFirstOrThrow();
     for (const m of members) {
@@ -71,16 +81,39 @@ export async function createCollaboration(
         })
         .execute();
     }
-    await logEvent(trx, creator, 'collaboration.create', name, { members, queryLogs });
+    await logEvent(trx, creator, 'collaboration.create', name, { members, queryLogs, ...(differenceChecks ? { differenceChecks } : {}) });
     return row.id;
   });
-  return { id, name, creator, queryLogs };
+  return { id, name, creator, queryLogs, differenceChecks };
+}
+
+/**
+ * The creator turns difference checks on for a collaboration that was created without
+ * them. There is no way back: table owners may have relied on them. Answers already
+ * released stay as they were; from now on every released aggregation row is kept and
+ * checked (docs/privacy.md, "Difference checks").
+ *
+ * @example
+ *   await enableDifferenceChecks(ws.db, 'brand', 'media');
+ */
+export async function enableDifferenceChecks(db: Kysely<Database>, actor: string, name: string): Promise<CollaborationRow> {
+  const collaboration = await findCollaboration(db, name);
+  await requireMembership(db, collaboration, actor);
+  if (collaboration.creator !== actor) {
+    throw forbidden(`only the creator '${collaboration.creator}' can change the settings of collaboration '${name}'`);
+  }
+  if (collaboration.differenceChecks) return collaboration;
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('collaborations').set({ difference_checks: 1 }).where('id', '=', collaboration.id).execute();
+    await logEvent(trx, actor, 'collaboration.difference-checks', name, { differenceChecks: true });
+  });
+  return { ...collaboration, differenceChecks: true };
 }
 
 export async function findCollaboration(db: Db, name: string): Promise<CollaborationRow> {
   const row = await db.selectFrom('collaborations').selectAll().where('name', '=', name).executeTakeFirst();
   if (!row) throw notFound('unknown-collaboration', `collaboration '${name}' does not exist`);
-  return { id: row.id, name: row.name, creator: row.creator, queryLogs: row.query_logs === 1 };
+  return { id: row.id, name: row.name, creator: row.creator, queryLogs: row.query_logs === 1, differenceChecks: row.difference_checks === 1 };
 }
 
 export async function memberships(db: Db, collaborationId: number): Promise<CollaborationMembership[]> {
@@ -147,5 +180,5 @@ export async function listCollaborations(db: Kysely<Database>, actor: string): P
     .where('collaboration_members.left_at', 'is', null)
     .orderBy('collaborations.name')
     .execute();
-  return rows.map((r) => ({ id: r.id, name: r.name, creator: r.creator, queryLogs: r.query_logs === 1 }));
+  return rows.map((r) => ({ id: r.id, name: r.name, creator: r.creator, queryLogs: r.query_logs === 1, differenceChecks: r.difference_checks === 1 }));
 }

@@ -20,6 +20,7 @@ import { markCancelled, markFailed, markRefused, markRunning, type QueryTableRec
 import type { Workspace } from './workspace.ts';
 import { requirePlan, type Verdict } from './query-verdict.ts';
 import { contributionBounds, prepareDp, type DpRun } from './dp-execution.ts';
+import { prepareDifferenceChecks } from './difference-checks.ts';
 import { dpAnswerKey, rememberDpAnswer, reuseDpAnswer } from './dp-answers.ts';
 import { answerPeriodFor } from './privacy-budgets.ts';
 import type { QueryOutcome, RunQueryOptions } from './run-query.ts';
@@ -109,12 +110,16 @@ async function executePlanned(
     const format = options.format ?? 'parquet';
     const outputFile = join(workDir, format === 'csv' ? 'delivery.csv' : 'delivery.parquet');
     const stagedPlan = planned.staged;
+    // Difference checks (difference-checks.ts): exact aggregation queries of a collaboration that has them on.
+    const checks = dpRun === undefined ? await prepareDifferenceChecks(workspace, id, verdict) : undefined;
     if (dpRun !== undefined) dpRun.started = true;
     const outcome = await workspace.engine.runProtected({
       tables: sources,
       // The staged form returns the same rows as planned.query, plus owner-only counts.
       ...(dpRun !== undefined
         ? { sql: dpRun.sql, release: dpRun.release }
+        : checks !== undefined
+        ? checks
         : stagedPlan === undefined
         ? { sql: printQuery(planned.query, duckdbDialect) }
         : {

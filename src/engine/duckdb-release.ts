@@ -16,7 +16,7 @@ const ORDER = '__cr_ord';
 export async function deliverReleased(
   connection: DuckDBConnection,
   sql: string,
-  release: (exact: ExactRows) => ReleasedRows,
+  release: (exact: ExactRows) => ReleasedRows | Promise<ReleasedRows>,
   parquet: string,
   guard: <T>(statement: string, step: () => Promise<T>) => Promise<T>,
 ): Promise<void> {
@@ -26,7 +26,7 @@ export async function deliverReleased(
   const reader = await guard(read, () => connection.runAndReadAll(read));
   const columns: ResultColumn[] = reader.columnNames().map((name, i) => ({ name, type: String(reader.columnTypes()[i]) }));
   const rows = reader.getRowsJson().map((row) => row.map((cell): CellValue => (cell === null || typeof cell === 'string' || typeof cell === 'number' || typeof cell === 'boolean' ? cell : JSON.stringify(cell))));
-  const released = release({ columns, rows });
+  const released = await release({ columns, rows });
 
   const definitions = [`${INDEX} BIGINT`, `${ORDER} BIGINT`, ...released.columns.map((c) => `${quoteIdentifier(c.name)} ${c.type}`)];
   await connection.run(`CREATE TEMP TABLE ${RELEASED} (${definitions.join(', ')})`);

@@ -64,12 +64,13 @@ export interface ProtectedRunRequest {
   /** Aborting stops the query in the engine; the run then rejects with QueryCancelled. */
   readonly signal?: AbortSignal;
   /**
-   * Differential privacy: the exact rows of `sql` are read into this process (never
-   * written anywhere), `release` adds noise and chooses the rows to deliver, and only
-   * what it returns is written to `outputFile`. Not combined with `stage`, `delivery`
-   * or `deliverIfSql`.
+   * Values decided in this process (differential privacy, difference checks): the exact
+   * rows of `sql` are read into this process (never written anywhere), `release` chooses
+   * the rows and values to deliver (noise, sticky answers), and only what it returns is
+   * written to `outputFile`. May follow `stage` and come with `statsSql`; not combined
+   * with `delivery` or `deliverIfSql`.
    */
-  readonly release?: (exact: ExactRows) => ReleasedRows;
+  readonly release?: (exact: ExactRows) => ReleasedRows | Promise<ReleasedRows>;
 }
 
 /** The exact rows of a query, big integers as decimal strings. */

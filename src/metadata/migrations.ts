@@ -206,4 +206,46 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('queries').addColumn('privacy_json', 'text').execute();
     },
   },
+  '0006_difference_checks': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Difference checks (src/collaboration/difference-store.ts): off by default. The
+      // store is operator-only: no member command reads these tables. Deleting the
+      // collaboration deletes its secret and its released rows' user sets.
+      await db.schema
+        .alterTable('collaborations')
+        .addColumn('difference_checks', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .createTable('difference_check_keys')
+        .addColumn('collaboration_id', 'integer', (c) => c.primaryKey().references('collaborations.id').onDelete('cascade'))
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('difference_rows')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('collaboration_id', 'integer', (c) => c.notNull().references('collaborations.id').onDelete('cascade'))
+        .addColumn('query_id', 'text', (c) => c.notNull())
+        .addColumn('group_key', 'text', (c) => c.notNull())
+        .addColumn('measures_json', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('difference_sets')
+        .addColumn('row_id', 'integer', (c) => c.notNull().references('difference_rows.id').onDelete('cascade'))
+        .addColumn('collaboration_id', 'integer', (c) => c.notNull())
+        .addColumn('constraint_key', 'text', (c) => c.notNull())
+        .addColumn('user_count', 'integer', (c) => c.notNull())
+        .addColumn('fingerprint', 'text', (c) => c.notNull())
+        .addColumn('users', 'blob', (c) => c.notNull())
+        .addPrimaryKeyConstraint('difference_sets_pk', ['row_id', 'constraint_key'])
+        .execute();
+      // Candidates are found by set size: a set within k-1 users has a size within k-1.
+      await db.schema
+        .createIndex('difference_sets_size')
+        .on('difference_sets')
+        .columns(['collaboration_id', 'constraint_key', 'user_count'])
+        .execute();
+    },
+  },
 };

@@ -55,6 +55,8 @@ export interface CollaborationsTable {
   name: string;
   creator: string;
   query_logs: number;
+  /** 1: aggregation rows get difference checks (src/collaboration/difference-store.ts); default 0. */
+  difference_checks: Generated<number>;
   created_at: string;
 }
 
@@ -193,6 +195,42 @@ export interface DpAnswersTable {
   created_at: string;
 }
 
+/**
+ * Difference checks, operator-only (src/collaboration/difference-store.ts): the secret
+ * that keys the hashes of one collaboration's users. Never shown to a member.
+ */
+export interface DifferenceCheckKeysTable {
+  collaboration_id: number;
+  /** 64 hex characters from node:crypto. */
+  secret: string;
+  created_at: string;
+}
+
+/** One released aggregation row of a collaboration with difference checks. */
+export interface DifferenceRowsTable {
+  id: Generated<number>;
+  collaboration_id: number;
+  query_id: string;
+  /** The row's group (canonical key expressions and values), JSON. */
+  group_key: string;
+  /** The values released for the row, by measure (`{key: {type, value}}`), JSON. */
+  measures_json: string;
+  created_at: string;
+}
+
+/** The users of one constrained column behind one released row. */
+export interface DifferenceSetsTable {
+  row_id: number;
+  collaboration_id: number;
+  /** `<configured table id>.<column>` of an output constraint. */
+  constraint_key: string;
+  user_count: number;
+  /** XOR of the hashes: equal sets have equal fingerprints. */
+  fingerprint: string;
+  /** The sorted keyed hashes, little-endian float64 each (exact integers below 2^52). */
+  users: Buffer;
+}
+
 export interface Database {
   members: MembersTable;
   datasets: DatasetsTable;
@@ -209,4 +247,7 @@ export interface Database {
   privacy_budgets: PrivacyBudgetsTable;
   privacy_ledger: PrivacyLedgerTable;
   dp_answers: DpAnswersTable;
+  difference_check_keys: DifferenceCheckKeysTable;
+  difference_rows: DifferenceRowsTable;
+  difference_sets: DifferenceSetsTable;
 }

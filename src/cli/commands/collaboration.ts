@@ -3,6 +3,8 @@ import { associate, disassociate } from '../../collaboration/associations.ts';
 import {
   acceptCollaboration,
   createCollaboration,
+  enableDifferenceChecks,
+  findCollaboration,
   listCollaborations,
   type MemberAbilities,
 } from '../../collaboration/collaborations.ts';
@@ -35,19 +37,37 @@ export function registerCollaborationCommands(program: Command): void {
     .requiredOption('--creator <member>', 'the creating member')
     .requiredOption('--member <member:abilities>', 'a member and its abilities (repeatable)', collect)
     .option('--no-query-logs', 'do not show the query log to table owners')
+    .option('--difference-checks', 'answer an aggregation row whose users differ from an earlier row\'s by fewer than k with the earlier answer (docs/privacy.md)')
     .option('--as <member>', 'acting member (defaults to --creator)')
     .option('--format <format>', 'table|json')
     .action(
-      async (name: string, opts: { creator: string; member: string[]; queryLogs: boolean; as?: string; format?: string }, cmd: Command) => {
+      async (
+        name: string,
+        opts: { creator: string; member: string[]; queryLogs: boolean; differenceChecks?: boolean; as?: string; format?: string },
+        cmd: Command,
+      ) => {
         const creator = actor(opts.as, opts.creator);
         const members = opts.member.map(parseMemberSpec);
-        const created = await withWorkspace(cmd, (ws) => createCollaboration(ws.db, creator, name, members, opts.queryLogs));
+        const created = await withWorkspace(cmd, (ws) =>
+          createCollaboration(ws.db, creator, name, members, opts.queryLogs, { differenceChecks: opts.differenceChecks === true }));
         if (pickFormat(opts.format) === 'json') printJson(created);
         else {
           process.stdout.write(`created collaboration ${name}; invited members accept with: cleanroom collaboration accept ${name} --as <member>\n`);
         }
       },
     );
+  c.command('update <collaboration>')
+    .description(
+      'change a collaboration\'s settings (the creator); difference checks can be turned on, never off\n' +
+        'example: cleanroom collaboration update media --difference-checks --as brand',
+    )
+    .requiredOption('--as <member>', 'acting member (the creator)')
+    .option('--difference-checks', 'turn on difference checks for aggregation queries (docs/privacy.md)')
+    .action(async (name: string, opts: { as: string; differenceChecks?: boolean }, cmd: Command) => {
+      if (opts.differenceChecks !== true) throw new UsageError('say what to change, e.g. --difference-checks');
+      await withWorkspace(cmd, (ws) => enableDifferenceChecks(ws.db, opts.as, name));
+      process.stdout.write(`difference checks are on in ${name}\n`);
+    });
   c.command('accept <collaboration>')
     .description('accept an invitation')
     .requiredOption('--as <member>', 'acting member')
@@ -98,12 +118,17 @@ export function registerCollaborationCommands(program: Command): void {
     .requiredOption('--as <member>', 'acting member')
     .option('--format <format>', 'table|json')
     .action(async (name: string, opts: { as: string; format?: string }, cmd: Command) => {
-      const d = await withWorkspace(cmd, (ws) => describeCollaboration(ws.db, name, opts.as));
+      const [d, differenceChecks] = await withWorkspace(cmd, async (ws) => {
+        const described = await describeCollaboration(ws.db, name, opts.as);
+        return [described, (await findCollaboration(ws.db, name)).differenceChecks] as const;
+      });
       if (pickFormat(opts.format) === 'json') {
-        printJson(d);
+        printJson({ ...d, differenceChecks });
         return;
       }
-      process.stdout.write(`collaboration ${d.name} (creator ${d.creator}, query logs ${d.queryLogs ? 'on' : 'off'})\n`);
+      process.stdout.write(
+        `collaboration ${d.name} (creator ${d.creator}, query logs ${d.queryLogs ? 'on' : 'off'}, difference checks ${differenceChecks ? 'on' : 'off'})\n`,
+      );
       printRecords(
         'table',
         d.members.map((m) => ({ ...m, status: m.left ? 'left' : m.accepted ? 'active' : 'invited' })),
@@ -118,6 +143,6 @@ export function registerCollaborationCommands(program: Command): void {
     .option('--format <format>', 'table|json|csv')
     .action(async (opts: { as: string; format?: string }, cmd: Command) => {
       const list = await withWorkspace(cmd, (ws) => listCollaborations(ws.db, opts.as));
-      printRecords(pickFormat(opts.format), list.map((x) => ({ ...x })), ['name', 'creator', 'queryLogs']);
+      printRecords(pickFormat(opts.format), list.map((x) => ({ ...x })), ['name', 'creator', 'queryLogs', 'differenceChecks']);
     });
 }
