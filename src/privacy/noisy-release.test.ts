@@ -72,4 +72,8 @@ describe('releaseGroups', () => {
     expect(both.partition?.threshold).toBe(278n);
     expect(both.groups).toHaveLength(1);
   });
+
+  it('refuses, never wraps, a total beyond what the result can hold exactly', () => {
+    expect(() => releaseGroups([{ users: 1n, values: [2n ** 60n, 0n] }], spec, seededRandomSource('overflow'))).toThrow(/beyond 2\^53/);
+  });
 });

@@ -80,6 +80,15 @@ export function partitionThreshold(scale: number, maxGroupsPerUser: bigint, delt
   return BigInt(k) + 1n;
 }
 
+/** Released values are written as 64-bit integers (counts) or doubles (sums): both stay exact within this. */
+export const MAX_RELEASED = 2n ** 53n;
+
+/** The noisy value, or a refusal to release a value that would not be stored exactly (never wrapped). */
+function checked(v: bigint): bigint {
+  if (v > MAX_RELEASED || v < -MAX_RELEASED) throw new Error('Internal error: a noisy total is beyond 2^53 and cannot be released exactly');
+  return v;
+}
+
 function toNumber(r: Rational): number {
   return Number(r.num) / Number(r.den);
 }
@@ -107,11 +116,11 @@ export function releaseGroups(exact: readonly ExactGroup[], spec: ReleaseSpec, s
     if (partition !== undefined) {
       // Noise is drawn for every group, released or not, so timing does not depend on the threshold.
       const noisyUsers = g.users + sampleDiscreteLaplace(source, partition.scale);
-      const values = g.values.map((v, i) => v + sampleDiscreteLaplace(source, scales[i] as Rational));
+      const values = g.values.map((v, i) => checked(v + sampleDiscreteLaplace(source, scales[i] as Rational)));
       if (noisyUsers >= partition.threshold) groups.push({ index, values });
       return;
     }
-    groups.push({ index, values: g.values.map((v, i) => v + sampleDiscreteLaplace(source, scales[i] as Rational)) });
+    groups.push({ index, values: g.values.map((v, i) => checked(v + sampleDiscreteLaplace(source, scales[i] as Rational))) });
   });
   return { groups, scales, errorBounds, ...(partition !== undefined ? { partition } : {}) };
 }
