@@ -1,5 +1,6 @@
 import type { CommonTableExpression, Expr, Literal, Query, QueryBody, Relation, SelectItem } from '../../sql/ast.ts';
 import { KEYED_HASH, UNNEST_VALUES } from '../../sql/planner-functions.ts';
+import { exprKey } from './expr-walk.ts';
 import type { DpAggregate, DpQuery } from '../dp-shape.ts';
 import { andAll, bin, col, fn, select, table } from './ast-build.ts';
 
@@ -154,16 +155,26 @@ export function planDp(dp: DpQuery, secret: string, contribution: ContributionBo
     }
   });
 
-  // Stage 1: the rows of the outermost FROM/WHERE with their user, keys and values.
-  const rowItems: SelectItem[] = [
-    ...dp.keys.map((k, i) => ({ expr: k, alias: key(i) })),
-    { expr: dp.user, alias: USER },
-    ...aggregates.flatMap(({ output, aggregate }) => {
-      if (aggregate.arg === undefined) return [];
-      const b = boundExprs.get(output);
-      return [{ expr: b === undefined ? aggregate.arg : fixedValue(aggregate.arg, b.lower.expr, b.upper.expr), alias: value(output) }];
-    }),
-  ];
+  // Stage 1: the rows of the outermost FROM/WHERE with their user, keys and values. A
+  // value two aggregates share (SUM and AVG of the same clamped column) is computed once.
+  const valueAlias = new Map<number, string>();
+  const computed = new Map<string, string>();
+  const valueItems: SelectItem[] = [];
+  for (const { output, aggregate } of aggregates) {
+    if (aggregate.arg === undefined) continue;
+    const b = boundExprs.get(output);
+    const expr = b === undefined ? aggregate.arg : fixedValue(aggregate.arg, b.lower.expr, b.upper.expr);
+    const same = computed.get(exprKey(expr));
+    if (same !== undefined) {
+      valueAlias.set(output, same);
+      continue;
+    }
+    computed.set(exprKey(expr), value(output));
+    valueAlias.set(output, value(output));
+    valueItems.push({ expr, alias: value(output) });
+  }
+  const valueOf = (output: number): string => valueAlias.get(output) ?? value(output);
+  const rowItems: SelectItem[] = [...dp.keys.map((k, i) => ({ expr: k, alias: key(i) })), { expr: dp.user, alias: USER }, ...valueItems];
   const userNotNull: Expr = { kind: 'is-null', operand: dp.user, negated: true };
   const rows = select({ items: rowItems, ...(dp.select.from ? { from: dp.select.from } : {}), where: andAll([dp.select.where, userNotNull]) as Expr });
 
@@ -172,11 +183,11 @@ export function planDp(dp: DpQuery, secret: string, contribution: ContributionBo
   const capL = lit(String(l));
   const perUser: SelectItem[] = [...keyCols.map((k) => ({ expr: k })), { expr: col(undefined, USER) }];
   for (const { output, aggregate } of aggregates) {
-    const countCall: Expr = aggregate.arg === undefined ? { ...fn('count', []), star: true } : fn('count', [col(undefined, value(output))]);
+    const countCall: Expr = aggregate.arg === undefined ? { ...fn('count', []), star: true } : fn('count', [col(undefined, valueOf(output))]);
     if (aggregate.kind === 'COUNT' || aggregate.kind === 'AVG') perUser.push({ expr: fn('least', [countCall, capL]), alias: rowsOf(output) });
     const b = boundExprs.get(output);
     if (b !== undefined) {
-      const sum = fn('sum', [col(undefined, value(output))]);
+      const sum = fn('sum', [col(undefined, valueOf(output))]);
       perUser.push({ expr: fn('least', [fn('greatest', [sum, scaledCap(b.lower, l, 'lower')]), scaledCap(b.upper, l, 'upper')]), alias: sumOf(output) });
     }
   }
