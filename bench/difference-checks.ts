@@ -98,6 +98,7 @@ async function checked(sql: string): Promise<{ rows: number; sticky: number }> {
   await insertQuery(workspace.db, { id, collaboration_id: collaborationId, runner: 'brand', receiver: 'brand', sql_text: sql, template_id: null, parameters_json: null });
   const run = await prepareDifferenceChecks(workspace, id, verdict);
   if (run === undefined) throw new Error(`no checked run for: ${sql}`);
+  if ('error' in run) throw new Error(`refused with checks on: ${run.error.message}`);
   let exact: ExactRows | undefined;
   await onEngine(workspace, verdict, {
     sql: run.sql,

@@ -25,10 +25,11 @@ import { outputNames } from '../rules/plan/output-names.ts';
 import { planAggregation } from '../rules/plan/plan-aggregation.ts';
 import { selectOf } from '../rules/plan/planned-query.ts';
 import { resolveOutputAliases } from '../rules/plan/resolve-output-aliases.ts';
-import { containsAggregate } from '../rules/expr-utils.ts';
+import { containsAggregate, walk } from '../rules/expr-utils.ts';
 import type { ValidatedQuery } from '../rules/validated-query.ts';
 import type { ColumnRef, Expr, FunctionCall, OrderItem, Query, Relation, Select } from '../sql/ast.ts';
 import { duckdbDialect } from '../sql/dialect.ts';
+import type { Diagnostic } from '../sql/diagnostic.ts';
 import { KEYED_HASH } from '../sql/planner-functions.ts';
 import { printQuery } from '../sql/print.ts';
 import { applyStickyAnswers, differenceSecret, userSet, type ExactCell, type MeasureValue, type StickyRow, type UserSet } from './difference-store.ts';
@@ -85,9 +86,14 @@ export function planDifferenceCheck(v: ValidatedQuery, tableId: (sqlName: string
   const canon = (e: Expr): string => exprKey(mapExpr(e, (x) => (x.kind === 'column' && x.table !== undefined ? { ...x, table: ref.get(x.table) ?? x.table } : undefined)));
   const keys = [...new Map(written.groupBy.map((g) => resolve(g)).map((g) => [exprKey(g), g])).values()];
 
+  // Constrained columns equated by the joins hold the same users on every row: listed once.
+  const classes = new ColumnClasses(written.from, columnTypes(v.aliases));
   const measures = new Map<string, FunctionCall>();
   const measure = (call: FunctionCall, name: string, distinct: boolean): ColumnRef => {
-    const arg = call.args[0];
+    // COUNT(DISTINCT c.email) and COUNT(DISTINCT i.email) joined on email are one measure:
+    // named by the join class of the column, not by the table it was written on.
+    const written0 = call.args[0];
+    const arg = distinct && written0?.kind === 'column' && written0.table !== undefined ? classes.canonical(written0) : written0;
     // COUNT(*) is allowed over a single table only.
     const column = call.star === true ? `${ref.get(v.aliases[0]?.alias ?? '') ?? '?'}.*`
       : arg?.kind === 'column' && arg.table !== undefined ? `${ref.get(arg.table) ?? '?'}.${arg.name}` : undefined;
@@ -141,8 +147,6 @@ export function planDifferenceCheck(v: ValidatedQuery, tableId: (sqlName: string
   };
   const planned = planAggregation({ ...v, query: { ...v.query, body: checked } });
 
-  // Constrained columns equated by the joins hold the same users on every row: listed once.
-  const classes = new ColumnClasses(written.from, columnTypes(v.aliases));
   const minimums = new Map<string, number>();
   const lists = new Map<string, { readonly column: ColumnRef; readonly keys: Set<string> }>();
   for (const c of aliasConstraints(v.aliases)) {
@@ -218,7 +222,38 @@ export interface DifferenceRun {
  * query (list and custom rules, and noise mode, are not checked), or no referenced
  * table has output constraints (no k).
  */
-export async function prepareDifferenceChecks(workspace: Workspace, queryId: string, verdict: Verdict): Promise<DifferenceRun | undefined> {
+/**
+ * Query forms whose measures the checks could not compare with earlier answers (a
+ * mismatch is answered fresh, so a differencing pair written in two forms would escape):
+ * refused when the checks are on, from the query text alone.
+ */
+function uncheckable(v: ValidatedQuery): Diagnostic | undefined {
+  const tables = v.aliases.map((a) => a.table.sqlName);
+  const twice = tables.find((t, i) => tables.indexOf(t) !== i);
+  if (twice !== undefined) {
+    return {
+      code: 'difference-check-self-join',
+      message: `${twice} appears twice in the query; with difference checks on, a table may be read once (its two readings could not be compared with earlier answers)`,
+      table: twice,
+      hint: 'read each table once',
+    };
+  }
+  const body = selectOf(v.query);
+  for (const e of [...body.items.map((it) => it.expr), ...(body.having ? [body.having] : [])]) {
+    for (const x of walk(e)) {
+      if (x.kind === 'function' && x.distinct && x.name !== 'count') {
+        return {
+          code: 'difference-check-distinct',
+          message: `${x.name.toUpperCase()}(DISTINCT ...) cannot be compared with earlier answers of the plain aggregate; with difference checks on it is not available`,
+          hint: `use ${x.name.toUpperCase()}(...) without DISTINCT`,
+        };
+      }
+    }
+  }
+  return undefined;
+}
+
+export async function prepareDifferenceChecks(workspace: Workspace, queryId: string, verdict: Verdict): Promise<DifferenceRun | { readonly error: Diagnostic } | undefined> {
   const v = verdict.validated;
   if (v === undefined || v.kind !== 'aggregation' || verdict.planned?.dp !== undefined || aliasConstraints(v.aliases).length === 0) return undefined;
   const { db } = workspace;
@@ -229,6 +264,8 @@ export async function prepareDifferenceChecks(workspace: Workspace, queryId: str
     .where('queries.id', '=', queryId)
     .executeTakeFirst();
   if (row === undefined || row.on !== 1) return undefined;
+  const refusal = uncheckable(v);
+  if (refusal !== undefined) return { error: { ...refusal, rule: 'aggregation' } };
   const ids = new Map(verdict.associations.map((a) => [a.sqlName, a.table.id]));
   const plan = planDifferenceCheck(v, (sqlName) => {
     const id = ids.get(sqlName);

@@ -111,7 +111,12 @@ async function executePlanned(
     const outputFile = join(workDir, format === 'csv' ? 'delivery.csv' : 'delivery.parquet');
     const stagedPlan = planned.staged;
     // Difference checks (difference-checks.ts): exact aggregation queries of a collaboration that has them on.
-    const checks = dpRun === undefined ? await prepareDifferenceChecks(workspace, id, verdict) : undefined;
+    const prepared = dpRun === undefined ? await prepareDifferenceChecks(workspace, id, verdict) : undefined;
+    if (prepared !== undefined && 'error' in prepared) {
+      await markRefused(db, id, prepared.error, verdict.tables);
+      return { id, status: 'refused', error: prepared.error };
+    }
+    const checks = prepared;
     if (dpRun !== undefined) dpRun.started = true;
     const outcome = await workspace.engine.runProtected({
       tables: sources,

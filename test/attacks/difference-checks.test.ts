@@ -98,7 +98,7 @@ async function checked(workspace: Workspace, sql: string): Promise<Cell[][]> {
   const id = randomUUID();
   await insertQuery(db, { id, collaboration_id: collaboration.id, runner: 'brand', receiver: 'brand', sql_text: sql, template_id: null, parameters_json: null });
   const run = await prepareDifferenceChecks(workspace, id, verdict);
-  if (run === undefined) throw new Error('expected a checked run');
+  if (run === undefined || 'error' in run) throw new Error('expected a checked run');
   const staged: { release(): Promise<void> }[] = [];
   const tables: TableSource[] = [];
   for (const record of verdict.tables) {
@@ -267,6 +267,35 @@ describe.skipIf(!HOOKED)('end to end through runQuery', () => {
     const row = await w.db.selectFrom('queries').select('table_stats_json').where('id', '=', id).executeTakeFirstOrThrow();
     // The XX group (the target alone) is suppressed: counted for the platform, never shown to the brand.
     expect(JSON.parse(row.table_stats_json ?? '{}')).toMatchObject({ impressions: { rowsSuppressed: 1 } });
+  });
+});
+
+describe.skipIf(!HOOKED)('red-team regressions (second red-team pass)', () => {
+  it('ATTACK (self-join, a second reading of the table escapes the comparison): refused when the checks are on, from the text alone', async () => {
+    const w = await world(true);
+    const outcome = await runQuery(w, 'c', 'brand', `SELECT SUM(j.cost) AS spend ${JOIN} JOIN impressions j ON j.email_address = c.email_address WHERE c.state <> 'XX'`);
+    expect(outcome).toMatchObject({ status: 'refused', error: { code: 'difference-check-self-join', table: 'impressions' } });
+    // The same refusal whether or not the target is there.
+    const absent = await runQuery(await world(false), 'c', 'brand', `SELECT SUM(j.cost) AS spend ${JOIN} JOIN impressions j ON j.email_address = c.email_address WHERE c.state <> 'XX'`);
+    expect(absent).toMatchObject({ status: 'refused', error: { code: 'difference-check-self-join' } });
+  });
+
+  it('ATTACK (SUM(DISTINCT) against an earlier SUM): never answered fresh when the checks are on', async () => {
+    const w = await world(true);
+    const outcome = await runQuery(w, 'c', 'brand', `SELECT SUM(DISTINCT i.cost) AS spend ${JOIN} WHERE c.state <> 'XX'`);
+    // This fixture's rule does not grant SUM_DISTINCT (refused by the rule); a rule that
+    // does meets `difference-check-distinct` (src/collaboration/difference-checks.ts).
+    expect(outcome.status).toBe('refused');
+    expect(['aggregate-not-allowed', 'difference-check-distinct']).toContain(outcome.status === 'refused' ? outcome.error.code : '');
+  });
+
+  it('ATTACK (COUNT(DISTINCT) of the other side of the join): one measure with the joined column, answered sticky in both worlds', async () => {
+    for (const present of [true, false]) {
+      const w = await world(present);
+      const first = rowsOf(await runQuery(w, 'c', 'brand', `SELECT COUNT(DISTINCT i.email_address) AS people ${JOIN}`)).map((r) => r.map(plain));
+      const second = rowsOf(await runQuery(w, 'c', 'brand', `SELECT COUNT(DISTINCT c.email_address) AS people ${JOIN} WHERE c.state <> 'XX'`)).map((r) => r.map(plain));
+      expect(second).toEqual(first);
+    }
   });
 });
 
