@@ -8,18 +8,8 @@ import { acceptCollaboration, createCollaboration } from './collaborations.ts';
 import { createDataset } from './datasets.ts';
 import { CleanroomError } from './errors.ts';
 import { createMember } from './members.ts';
-import {
-  budgetReport,
-  getBudget,
-  previewBudget,
-  previewForCollaboration,
-  reserveBudget,
-  setBudget,
-  settleBudget,
-  type MemberTableBudget,
-  type OwnedTableBudget,
-  type ReserveRequest,
-} from './privacy-budgets.ts';
+import { getBudget, reserveBudget, setBudget, settleBudget, type ReserveRequest } from './privacy-budgets.ts';
+import { budgetReport, previewBudget, previewForCollaboration, type MemberTableBudget, type OwnedTableBudget } from './privacy-budget-report.ts';
 import { createTable, findTableId } from './tables.ts';
 import { Workspace } from './workspace.ts';
 

@@ -15,7 +15,7 @@
  * P(|discrete Laplace| > 5 × its 95% bound) ≈ 0.05^5 ≈ 3e-7 for accuracy checks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { budgetReport } from '../../src/collaboration/privacy-budgets.ts';
+import { budgetReport } from '../../src/collaboration/privacy-budget-report.ts';
 import type { QueryOutcome } from '../../src/collaboration/run-query.ts';
 import { AttackWorld, budget, custom, delivered, dpCustom, observable } from '../support/attack-world.ts';
 import { PrivacyLoss, exactReconstructionBound, hamming, randomBits, range } from '../support/attack-stats.ts';

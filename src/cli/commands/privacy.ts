@@ -1,16 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CleanroomError } from '../../collaboration/errors.ts';
-import {
-  budgetReport,
-  previewBudget,
-  previewForCollaboration,
-  setBudget,
-  type BudgetReport,
-  type LedgerEntry,
-  type MemberTableBudget,
-  type OwnedTableBudget,
-} from '../../collaboration/privacy-budgets.ts';
+import { setBudget } from '../../collaboration/privacy-budgets.ts';
+import { budgetReport, previewBudget, previewForCollaboration, type BudgetReport, type LedgerEntry, type MemberTableBudget, type OwnedTableBudget } from '../../collaboration/privacy-budget-report.ts';
 import {
   AGGREGATE_KINDS,
   epsilonUnit,
