@@ -5,10 +5,8 @@ import type { ColumnScope, CustomRefuser, OutColumn, RelInfo, Taint } from './cu
 import { JOIN_EQUALITY_REFS, sameName } from './custom-scope.ts';
 import { aggregateCarriesValues, merge, step } from './custom-taint.ts';
 import { COMPARISONS, isAggregateName } from './expr-utils.ts';
-import {
-  castProblem, containsUnguardable, isUnguardable, numTypeName, numTypeOf, sideKey, staticType, sumSafe, typeCategory, unificationProblem,
-  type CastProblem,
-} from './custom-numeric.ts';
+import { containsUnguardable, isUnguardable, numTypeName, numTypeOf, sumSafe } from './custom-numeric.ts';
+import { castProblem, sideKey, staticType, typeCategory, unificationProblem, type CastProblem } from './implicit-casts.ts';
 import type { CustomNumericFacts } from './validated-query.ts';
 
 /**

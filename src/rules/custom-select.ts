@@ -6,7 +6,7 @@ import { ColumnScope, CorrelationScope, sameName, type CustomRefuser, type FromE
 import { columnTaint, merge, step } from './custom-taint.ts';
 import { isAggregateName } from './expr-utils.ts';
 import { findTable } from './resolve-tables.ts';
-import { commonType } from './custom-numeric.ts';
+import { commonType } from './implicit-casts.ts';
 
 /**
  * The walk over a custom-rule statement: WITH lists, set operations, SELECTs and their

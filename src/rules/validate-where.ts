@@ -1,6 +1,6 @@
 import type { ColumnRef, Expr, ScalarSubquery } from '../sql/ast.ts';
 import { firstTableIn, requireComparable, type CheckContext } from './check-context.ts';
-import { sideKey, staticType, unificationProblem } from './custom-numeric.ts';
+import { sideKey, staticType, unificationProblem } from './implicit-casts.ts';
 import { columnRefs, COMPARISONS, containsAggregate } from './expr-utils.ts';
 import { exprText } from './expr-text.ts';
 
