@@ -1,13 +1,7 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { associate } from '../src/collaboration/associations.ts';
-import { mediaCollaboration } from './support/media-collaboration.ts';
-import { createDataset } from '../src/collaboration/datasets.ts';
-import { installInsights, runInsight } from '../src/collaboration/insights.ts';
-import { createMember } from '../src/collaboration/members.ts';
-import { createTable } from '../src/collaboration/tables.ts';
-import { setApproval } from '../src/collaboration/template-approvals.ts';
-import { Workspace } from '../src/collaboration/workspace.ts';
+import { openConstrainedInsights } from './support/constrained-insights.ts';
+import { runInsight } from '../src/collaboration/insights.ts';
+import type { Workspace } from '../src/collaboration/workspace.ts';
 import type { CellValue } from '../src/engine/engine.ts';
 import type { AnalysisRows } from '../src/insights/analysis.ts';
 import { ANALYSES, findAnalysis } from '../src/insights/library.ts';
@@ -28,26 +22,6 @@ import {
  */
 const MINIMUM = 100;
 const SCALE = Number(process.env['INSIGHTS_CONSTRAINED_SCALE'] ?? 200_000);
-
-const TABLES = {
-  customers: { owner: 'brand', role: 'brand', table: 'customers', constrained: false },
-  conversions: { owner: 'brand', role: 'brand', table: 'conversions', constrained: false },
-  impressions: { owner: 'platform', role: 'platform1', table: 'impressions', constrained: true },
-  campaign_audience: { owner: 'platform', role: 'platform1', table: 'campaign_audience', constrained: true },
-  impressions_b: { owner: 'platform2', role: 'platform2', table: 'impressions', constrained: true },
-} as const;
-
-function rule(constrained: boolean): unknown {
-  return {
-    v1: {
-      custom: {
-        allowedAnalyses: [],
-        disallowedOutputColumns: ['email_address'],
-        ...(constrained ? { outputConstraints: [{ columnName: 'email_address', minimum: MINIMUM, type: 'COUNT_DISTINCT' }] } : {}),
-      },
-    },
-  };
-}
 
 /** The runs checked: every analysis with its defaults, and the other values of its breakdown parameters. */
 const RUNS: readonly { readonly analysis: string; readonly params: TestParams }[] = [
@@ -75,20 +49,7 @@ describe('the insights library through the clean room with the demo\'s output co
   beforeAll(async () => {
     data = await generatedTestData({ seed: 5, scale: SCALE, platforms: 2 });
     plain = await openTestDb();
-    workspace = await Workspace.open(join(data.dir, 'home'), { threads: 2, memoryLimit: '1GB' });
-    for (const m of ['brand', 'platform', 'platform2']) await createMember(workspace.db, m);
-    for (const [name, t] of Object.entries(TABLES)) {
-      const reg = await createDataset(workspace, t.owner, name, [join(data.dir, t.role, t.table)]);
-      await createTable(workspace.db, t.owner, name, name, reg.columns.map((c) => c.name), rule(t.constrained));
-    }
-    await mediaCollaboration(workspace);
-    for (const [name, t] of Object.entries(TABLES)) await associate(workspace.db, 'media', t.owner, name, name, undefined);
-    const report = await installInsights(workspace, 'media', 'brand', {});
-    for (const template of report.installed) {
-      for (const table of template.tables) {
-        await setApproval(workspace, 'media', template.name, TABLES[table as keyof typeof TABLES].owner, table, true);
-      }
-    }
+    workspace = await openConstrainedInsights(data, MINIMUM);
   }, 180_000);
 
   afterAll(async () => {

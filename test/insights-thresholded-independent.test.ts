@@ -1,17 +1,11 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { associate } from '../src/collaboration/associations.ts';
-import { createDataset } from '../src/collaboration/datasets.ts';
-import { installInsights, runInsight } from '../src/collaboration/insights.ts';
-import { createMember } from '../src/collaboration/members.ts';
-import { createTable } from '../src/collaboration/tables.ts';
-import { setApproval } from '../src/collaboration/template-approvals.ts';
-import { Workspace } from '../src/collaboration/workspace.ts';
+import { runInsight } from '../src/collaboration/insights.ts';
+import type { Workspace } from '../src/collaboration/workspace.ts';
 import type { CellValue } from '../src/engine/engine.ts';
 import type { AnalysisRows } from '../src/insights/analysis.ts';
 import { ANALYSES } from '../src/insights/library.ts';
 import { generatedTestData, openTestDb, type GeneratedTestData, type TestDb, type TestParams } from '../src/insights/test-support.ts';
-import { mediaCollaboration } from './support/media-collaboration.ts';
+import { openConstrainedInsights } from './support/constrained-insights.ts';
 import {
   attributionSql, audienceOverlapSql, audienceProfileSql, conversionLiftExposureSql, conversionLiftSql,
   conversionOverlapSql, frequencyToConversionSql, incrementalReachSql, reachFrequencySql, roasSql, timeToConversionSql,
@@ -45,26 +39,6 @@ const SCALES: readonly { readonly scale: number; readonly everyRunHasRows: boole
 ];
 /** Relative tolerance for floating figures (ratios, statistics); counts and DECIMAL sums must match exactly. */
 const TOLERANCE = 1e-9;
-
-const TABLES = {
-  customers: { owner: 'brand', role: 'brand', table: 'customers', constrained: false },
-  conversions: { owner: 'brand', role: 'brand', table: 'conversions', constrained: false },
-  impressions: { owner: 'platform', role: 'platform1', table: 'impressions', constrained: true },
-  campaign_audience: { owner: 'platform', role: 'platform1', table: 'campaign_audience', constrained: true },
-  impressions_b: { owner: 'platform2', role: 'platform2', table: 'impressions', constrained: true },
-} as const;
-
-function rule(constrained: boolean): unknown {
-  return {
-    v1: {
-      custom: {
-        allowedAnalyses: [],
-        disallowedOutputColumns: ['email_address'],
-        ...(constrained ? { outputConstraints: [{ columnName: 'email_address', minimum: MINIMUM, type: 'COUNT_DISTINCT' }] } : {}),
-      },
-    },
-  };
-}
 
 type Row = Readonly<Record<string, CellValue>>;
 /** An expected cell: a value, or a pattern for free text (the lift caveat). */
@@ -385,20 +359,7 @@ describe.each(SCALES)('the insights library through the clean room at scale $sca
     data = await generatedTestData({ seed: 5, scale, platforms: 2 });
     plain = await openTestDb();
     for (const [name, relation] of Object.entries(data.tables)) await plain.run(`CREATE VIEW ${name} AS SELECT * FROM ${relation}`);
-    workspace = await Workspace.open(join(data.dir, 'home'), { threads: 2, memoryLimit: '1GB' });
-    for (const m of ['brand', 'platform', 'platform2']) await createMember(workspace.db, m);
-    for (const [name, t] of Object.entries(TABLES)) {
-      const reg = await createDataset(workspace, t.owner, name, [join(data.dir, t.role, t.table)]);
-      await createTable(workspace.db, t.owner, name, name, reg.columns.map((c) => c.name), rule(t.constrained));
-    }
-    await mediaCollaboration(workspace);
-    for (const [name, t] of Object.entries(TABLES)) await associate(workspace.db, 'media', t.owner, name, name, undefined);
-    const report = await installInsights(workspace, 'media', 'brand', {});
-    for (const template of report.installed) {
-      for (const table of template.tables) {
-        await setApproval(workspace, 'media', template.name, TABLES[table as keyof typeof TABLES].owner, table, true);
-      }
-    }
+    workspace = await openConstrainedInsights(data, MINIMUM);
   }, 180_000);
 
   afterAll(async () => {
