@@ -12,6 +12,7 @@ import { runQuery } from '../src/collaboration/run-query.ts';
 import { DEMO_QUERIES } from '../src/cli/demo/demo-rules.ts';
 import { parseArgs } from './args.ts';
 import { differences, type Table } from './compare-rows.ts';
+import { benchEncryption, printEncryptionFigures } from './encryption.ts';
 import { handWritten } from './hand-written.ts';
 import { runPlain, type PlainOptions } from './plain-duckdb.ts';
 import { ensureSetup, type BenchSetup } from './setup.ts';
@@ -48,6 +49,11 @@ async function main(): Promise<void> {
     for (const query of DEMO_QUERIES) figures.push(await benchQuery(setup, plain, query.title, query.sql, args.repeat));
     printFigures(figures);
 
+    // Encryption at rest on its own: the same queries on an unencrypted twin workspace.
+    console.log('\nencryption at rest: the same queries on an unencrypted twin workspace ...');
+    const encryption = await benchEncryption(args, setup);
+    printEncryptionFigures(encryption);
+
     const first = DEMO_QUERIES[0];
     if (!first) throw new Error('no demo queries');
     console.log(`\ncleanroom query run from the shell (first demo query, median of ${args.shellRepeat} after 1 warm-up) ...`);
@@ -58,7 +64,7 @@ async function main(): Promise<void> {
         `  of which CLI start-up (cleanroom --help): ${ms(median(shell.startupMs))} ms; same query in process: ${ms(inProcess)} ms`,
     );
     if (args.jsonOut) {
-      writeFileSync(args.jsonOut, JSON.stringify({ args, rows: setup.rows, setupSeconds: setup.setupSeconds, figures, shell }, null, 2));
+      writeFileSync(args.jsonOut, JSON.stringify({ args, rows: setup.rows, setupSeconds: setup.setupSeconds, figures, encryption, shell }, null, 2));
       console.log(`\nfigures written to ${args.jsonOut}`);
     }
   } finally {

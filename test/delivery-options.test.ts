@@ -10,7 +10,7 @@ import { createDataset } from '../src/collaboration/datasets.ts';
 import { runInsight } from '../src/collaboration/insights.ts';
 import { createMember } from '../src/collaboration/members.ts';
 import { queryLogs } from '../src/collaboration/query-logs.ts';
-import { listResults } from '../src/collaboration/results.ts';
+import { exportResult, listResults } from '../src/collaboration/results.ts';
 import { runQuery, type DeliveryOptions, type QueryOutcome } from '../src/collaboration/run-query.ts';
 import { createTable } from '../src/collaboration/tables.ts';
 import { Workspace } from '../src/collaboration/workspace.ts';
@@ -160,9 +160,12 @@ describe('delivery options: --normalize and --hash on list results', () => {
     expect(results).toHaveLength(before + 1);
     const result = results.find((r) => r.queryId === outcome.id);
     if (!result) throw new Error('no result for the query');
+    // The stored result is encrypted: the receiver's plaintext copy is what it gets.
+    const exported = join(mkdtempSync(join(tmpdir(), 'cr-delivery-')), 'result.parquet');
+    await exportResult(workspace, 'platform', result.id, exported);
     const reader = await DuckDBInstance.create(':memory:');
     const c = await reader.connect();
-    const read = await c.runAndReadAll(`SELECT email_address FROM read_parquet(${sqlString(result.location)}) ORDER BY 1`);
+    const read = await c.runAndReadAll(`SELECT email_address FROM read_parquet(${sqlString(exported)}) ORDER BY 1`);
     c.closeSync();
     reader.closeSync();
     expect(read.getRowsJson().map((r) => r[0])).toEqual([sha256('a@x.com'), sha256('b@x.com'), sha256('c@x.com')].sort());

@@ -1,17 +1,21 @@
 import { Command, CommanderError } from 'commander';
 import { CleanroomError } from '../collaboration/errors.ts';
+import { registerAuditCommands } from './commands/audit.ts';
 import { registerCollaborationCommands } from './commands/collaboration.ts';
 import { registerDatasetCommands } from './commands/dataset.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerGenerateCommand } from './commands/generate.ts';
 import { registerInsightsCommands } from './commands/insights.ts';
+import { registerKeyCommands } from './commands/keys.ts';
 import { registerMemberCommands } from './commands/member.ts';
 import { registerPrivacyCommands } from './commands/privacy.ts';
 import { registerQueryCommands } from './commands/query.ts';
 import { registerResultsCommands } from './commands/results.ts';
+import { registerServeCommand } from './commands/serve.ts';
 import { registerTableCommands } from './commands/table.ts';
 import { registerTemplateCommands } from './commands/template.ts';
 import { formatDiagnostic } from './diagnostics.ts';
+import { addRemoteOptions } from './remote-options.ts';
 import { UsageError } from './output.ts';
 
 /** Exit codes (shared/CLI.md): 0 ok, 1 failure, 2 usage, 3 refusal. */
@@ -23,8 +27,15 @@ export function buildProgram(): Command {
   const program = new Command('cleanroom')
     .description('Cleanroom: an open, self-hosted data clean room for media planning, activation and measurement')
     .option('--home <dir>', 'workspace folder (default: $CLEANROOM_HOME, else ./.cleanroom)')
+    .option('--metadata <file-or-url>', 'control-plane database: a SQLite file or postgres://... (default: $CLEANROOM_METADATA, else <home>/metadata.db)')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // Every way of opening the workspace reads it from there (Workspace.open).
+    .hook('preAction', (root) => {
+      const metadata = root.opts<{ metadata?: string }>().metadata;
+      if (metadata !== undefined) process.env['CLEANROOM_METADATA'] = metadata;
+    });
+  addRemoteOptions(program);
   registerMemberCommands(program);
   registerDatasetCommands(program);
   registerTableCommands(program);
@@ -34,6 +45,9 @@ export function buildProgram(): Command {
   registerResultsCommands(program);
   registerInsightsCommands(program);
   registerPrivacyCommands(program);
+  registerAuditCommands(program);
+  registerServeCommand(program);
+  registerKeyCommands(program);
   registerGenerateCommand(program);
   registerDemoCommand(program);
   for (const command of program.commands) {

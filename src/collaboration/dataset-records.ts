@@ -15,7 +15,8 @@ export interface DatasetVersionRecord {
   readonly version: number;
   readonly files: readonly string[];
   readonly columns: readonly DatasetColumn[];
-  readonly stats: unknown;
+  /** Column statistics (min/max are data values), sealed with the owner's key: open with `workspace.fields`. */
+  readonly sealedStats: string;
   readonly sources: unknown;
   readonly rowCount: number;
   readonly bytes: number;
@@ -47,7 +48,7 @@ export async function datasetVersions(db: Db, datasetId: number): Promise<Datase
     version: r.version,
     files: JSON.parse(r.files_json) as string[],
     columns: JSON.parse(r.columns_json) as DatasetColumn[],
-    stats: JSON.parse(r.stats_json) as unknown,
+    sealedStats: r.stats_json,
     sources: JSON.parse(r.sources_json) as unknown,
     rowCount: r.row_count,
     bytes: r.bytes,

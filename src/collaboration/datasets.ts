@@ -1,4 +1,5 @@
-import { rmSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crawlDataset } from '../catalog/crawl.ts';
 import type { ColumnStats, CrawlReport } from '../catalog/crawl-types.ts';
@@ -9,8 +10,8 @@ import { datasetVersions, findDatasetId, type DatasetColumn, type DatasetVersion
 import { CleanroomError, conflict, invalid, notFound } from './errors.ts';
 import { logEvent } from './events.ts';
 import { requireMember } from './members.ts';
+import { fieldContext } from './member-keys.ts';
 import { checkName } from './names.ts';
-import { operationDir } from './orphans.ts';
 import { crashPoint } from './crash-points.ts';
 import type { Workspace } from './workspace.ts';
 
@@ -32,9 +33,10 @@ export interface DatasetRegistration {
 
 /**
  * Registers files as a new version of a member's dataset. Atomic: the crawler writes
- * Parquet in a private scratch folder, the store puts it under the version's key (a
- * rename), and only then one metadata transaction makes the version exist. A crash at
- * any point leaves either no trace in metadata or the whole version.
+ * Parquet in a private scratch folder (memory-backed where possible, so the plaintext
+ * never reaches a disk), the store encrypts it with the member's data key under the
+ * version's key, and only then one metadata transaction makes the version exist. A
+ * crash at any point leaves either no trace in metadata or the whole version.
  */
 export async function createDataset(
   workspace: Workspace,
@@ -47,7 +49,7 @@ export async function createDataset(
   checkName('dataset', dataset);
   await requireMember(db, member);
   if (paths.length === 0) throw invalid('no-input', 'give at least one file or folder to register');
-  const workDir = operationDir(workspace);
+  const workDir = await workspace.scratch.create('ingest');
   try {
     const outputFile = join(workDir, 'data.parquet');
     const crawled = await crawlDataset({
@@ -72,7 +74,11 @@ export async function createDataset(
     const version = (previous?.version ?? 0) + 1;
     const key = unwrap(datasetFileKey(member, dataset, version, 'part-0'));
     const bytes = statSync(outputFile).size;
+    // Min/max are data values: sealed with the owner's key (before the transaction, as a
+    // member's first key is a write of its own).
+    const stats = await workspace.fields.seal(member, fieldContext.datasetStats(member, dataset, version), JSON.stringify(report.stats));
     await store.putFile(key, outputFile);
+    await rm(outputFile, { force: true });
     crashPoint('ingest:stored');
     try {
       await db.transaction().execute(async (trx) => {
@@ -92,7 +98,7 @@ export async function createDataset(
             version,
             files_json: JSON.stringify([key]),
             columns_json: JSON.stringify(report.columns),
-            stats_json: JSON.stringify(report.stats),
+            stats_json: stats,
             sources_json: JSON.stringify(report.files),
             row_count: report.rowCount,
             bytes,
@@ -116,7 +122,7 @@ export async function createDataset(
       ...(drift && hasDrift(drift) ? { drift } : {}),
     };
   } finally {
-    rmSync(workDir, { recursive: true, force: true });
+    await rm(workDir, { recursive: true, force: true });
   }
 }
 
@@ -169,15 +175,15 @@ export async function showDataset(workspace: Workspace, member: string, dataset:
   return {
     member,
     dataset,
-    versions: versions.map((v: DatasetVersionRecord) => ({
+    versions: await Promise.all(versions.map(async (v: DatasetVersionRecord) => ({
       version: v.version,
       rowCount: v.rowCount,
       bytes: v.bytes,
       createdAt: v.createdAt,
       columns: v.columns,
-      stats: v.stats as Record<string, ColumnStats>,
+      stats: JSON.parse(await workspace.fields.open(member, fieldContext.datasetStats(member, dataset, v.version), v.sealedStats)) as Record<string, ColumnStats>,
       sources: v.sources,
-    })),
+    }))),
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { appendQueryEntry } from '../audit/query-entry.ts';
 import { encodeCell } from '../engine/cell-values.ts';
 import type { CellValue, ResultColumn } from '../engine/engine.ts';
 import type { DpQuery } from '../rules/dp-shape.ts';
@@ -86,9 +87,11 @@ export async function reuseDpAnswer(
         status: 'succeeded', tables_json: JSON.stringify(input.verdict.tables), row_count: old.row_count, duration_ms: 0,
         privacy_json: JSON.stringify(report), started_at: nowIso(), finished_at: nowIso(),
       }).where('id', '=', input.id).execute();
+      await appendQueryEntry(trx, input.id);
     });
     if (input.receiver !== input.runner) return { id: input.id, status: 'succeeded' };
-    const location = (await store.stage(key.value))?.path ?? key.value;
+    // The stored (encrypted) result's key: a staged copy would be removed with the query's scratch.
+    const location = key.value;
     const shown = old.format === 'csv' ? { columns: JSON.parse(old.columns_json) as ResultColumn[], rows: [], count: old.row_count } : await preview(staged.path, input.previewRows);
     return {
       id: input.id,

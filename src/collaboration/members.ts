@@ -3,6 +3,7 @@ import type { Database } from '../metadata/schema.ts';
 import { nowIso } from './clock.ts';
 import { conflict, forbidden, notFound } from './errors.ts';
 import { logEvent } from './events.ts';
+import { fieldSealerFor } from './member-keys.ts';
 import { checkName } from './names.ts';
 
 export interface MemberInfo {
@@ -19,6 +20,9 @@ export async function createMember(db: Kysely<Database>, name: string): Promise<
     await trx.insertInto('members').values({ name, created_at: createdAt }).execute();
     await logEvent(trx, name, 'member.create', name);
   });
+  // The member's data key, wrapped by the master key; after the commit, as it is a write
+  // of its own (a crash in between is harmless: a missing key is created on first use).
+  await fieldSealerFor(db)?.ensureKey(name);
   return { name, createdAt };
 }
 

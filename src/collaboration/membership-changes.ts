@@ -48,7 +48,18 @@ export async function deleteCollaboration(db: Kysely<Database>, actor: string, n
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('associations').where('collaboration_id', '=', collaboration.id).execute();
     await trx.deleteFrom('collaboration_members').where('collaboration_id', '=', collaboration.id).execute();
-    await trx.deleteFrom('collaborations').where('id', '=', collaboration.id).execute();
+    // Difference checks' hashed user sets and their secret are forgotten with it (their
+    // sets cascade from the rows).
+    await trx.deleteFrom('difference_rows').where('collaboration_id', '=', collaboration.id).execute();
+    await trx.deleteFrom('difference_check_keys').where('collaboration_id', '=', collaboration.id).execute();
+    // Its queries and templates stay as the operator's record (results stay with their
+    // receivers), so the row stays too, under a name no member can give (`~` is not
+    // allowed in names): the name is free again and nobody is a member any more.
+    await trx
+      .updateTable('collaborations')
+      .set({ name: `${name}~deleted~${collaboration.id}` })
+      .where('id', '=', collaboration.id)
+      .execute();
     await logEvent(trx, actor, 'collaboration.delete', name);
   });
 }

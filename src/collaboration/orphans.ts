@@ -1,5 +1,6 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { recordQueryChange } from '../audit/query-entry.ts';
 import type { Workspace } from './workspace.ts';
 
 /**
@@ -56,14 +57,16 @@ async function failInterruptedQueries(workspace: Workspace): Promise<void> {
     .execute();
   for (const q of open) {
     if (q.worker_pid !== null && isAlive(q.worker_pid)) continue;
-    await workspace.db
-      .updateTable('queries')
-      .set({
-        status: 'failed',
-        error_json: JSON.stringify({ code: 'interrupted', message: 'the process running the query stopped before it finished' }),
-        finished_at: new Date().toISOString(),
-      })
-      .where('id', '=', q.id)
-      .execute();
+    await recordQueryChange(workspace.db, q.id, (trx) =>
+      trx
+        .updateTable('queries')
+        .set({
+          status: 'failed',
+          error_json: JSON.stringify({ code: 'interrupted', message: 'the process running the query stopped before it finished' }),
+          finished_at: new Date().toISOString(),
+        })
+        .where('id', '=', q.id)
+        .execute(),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../metadata/schema.ts';
+import { beginWriteTransaction } from '../metadata/write-transaction.ts';
 import {
   AGGREGATE_UNITS,
   answerPeriod,
@@ -44,12 +45,14 @@ export function isDifferentiallyPrivate(rule: AnalysisRule): boolean {
  * Runs `work` in a write transaction taken up front (BEGIN IMMEDIATE). A deferred
  * transaction reads first and upgrades to a writer later, so two processes could both
  * read the same spent total and both commit; IMMEDIATE takes SQLite's one write lock
- * before the first read (waiting out busy_timeout for it). Must not be called inside
- * another transaction on the same database: Kysely's single connection would deadlock.
+ * before the first read (waiting out busy_timeout for it). On PostgreSQL an advisory
+ * lock held for the transaction does the same (src/metadata/write-transaction.ts).
+ * Must not be called inside another transaction on the same database: Kysely's single
+ * SQLite connection would deadlock.
  */
 export async function withImmediateTransaction<T>(db: Kysely<Database>, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
   return db.connection().execute(async (conn) => {
-    await sql`BEGIN IMMEDIATE`.execute(conn);
+    await beginWriteTransaction(conn);
     try {
       const out = await work(conn);
       await sql`COMMIT`.execute(conn);

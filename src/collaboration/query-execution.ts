@@ -1,9 +1,15 @@
 /**
  * Runs an accepted query on the sealed engine, delivers the result to the receiver's
  * store and records the outcome, atomically (files first, metadata last).
+ *
+ * Encryption at rest: the inputs are decrypted into the query's private folder
+ * (memory-backed where possible), which is the engine's only allowed directory and its
+ * temp directory; the result is encrypted into the receiver's store; the folder is
+ * removed when the query ends, whatever the outcome.
  */
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { appendQueryEntry } from '../audit/query-entry.ts';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QueryCancelled, type TableSource } from '../engine/engine.ts';
 import { EngineError } from '../engine/duckdb-engine.ts';
@@ -14,9 +20,9 @@ import { printQuery } from '../sql/print.ts';
 import { resultKey } from '../storage/layout.ts';
 import { nowIso } from './clock.ts';
 import { latestVersion } from './dataset-records.ts';
-import { operationDir } from './orphans.ts';
 import { crashPoint } from './crash-points.ts';
 import { markCancelled, markFailed, markRefused, markRunning, type QueryTableRecord, type TableStats } from './query-records.ts';
+import { fieldContext } from './member-keys.ts';
 import type { Workspace } from './workspace.ts';
 import { requirePlan, type Verdict } from './query-verdict.ts';
 import { contributionBounds, prepareDp, type DpRun } from './dp-execution.ts';
@@ -33,7 +39,20 @@ export async function execute(
   verdict: Verdict,
   options: RunQueryOptions,
 ): Promise<QueryOutcome> {
-  const { db, store } = workspace;
+  // Every plaintext copy staged while the query runs (by any code it calls) is removed
+  // when it ends, even one a caller forgot to release.
+  return workspace.store.withStagingScope(() => executeScoped(workspace, id, receiver, runner, verdict, options));
+}
+
+async function executeScoped(
+  workspace: Workspace,
+  id: string,
+  receiver: string,
+  runner: string,
+  verdict: Verdict,
+  options: RunQueryOptions,
+): Promise<QueryOutcome> {
+  const { db } = workspace;
   const planned = requirePlan(verdict);
   let dpRun: DpRun | undefined;
   let answer: { readonly key: string; readonly period: string } | undefined;
@@ -84,21 +103,20 @@ async function executePlanned(
   await markRunning(db, id, verdict.tables);
   crashPoint('query:running');
   const started = Date.now();
-  const workDir = operationDir(workspace);
-  const staged: { release(): Promise<void> }[] = [];
+  const workDir = await workspace.scratch.create('query');
   try {
     const sources: TableSource[] = [];
     const stats: Record<string, TableStats> = {};
-    for (const record of verdict.tables) {
+    for (const [t, record] of verdict.tables.entries()) {
       const association = verdict.associations.find((a) => a.sqlName === record.sqlName);
       if (!association) throw new Error('Internal error: referenced association vanished');
       const version = await latestVersion(db, association.table.datasetId);
       const files: string[] = [];
-      for (const key of version.files) {
-        const object = await store.stage(key);
-        if (!object) throw new Error(`Internal error: dataset file ${key} is missing from the store`);
-        staged.push(object);
-        files.push(object.path);
+      for (const [f, key] of version.files.entries()) {
+        // Decrypted and verified whole before the engine may see it; named by position,
+        // as two tables' files may share a name.
+        const object = await stageInput(workspace, id, key, workDir, `in-${t}-${f}.parquet`, started);
+        files.push(object);
       }
       sources.push({
         viewName: association.sqlName,
@@ -185,6 +203,7 @@ async function executePlanned(
           })
           .where('id', '=', id)
           .execute();
+        await appendQueryEntry(trx, id);
       });
     } catch (e) {
       await store.delete(key);
@@ -193,7 +212,8 @@ async function executePlanned(
     crashPoint('query:committed');
     // A runner that is not the receiver learns only the status (shared/RULES.md).
     if (receiver !== runner) return { id, status: 'succeeded' };
-    const location = (await store.stage(key))?.path ?? key;
+    // The store key: the file is encrypted at rest (results.ts exports a plaintext copy).
+    const location = key;
     return {
       id,
       status: 'succeeded',
@@ -208,15 +228,36 @@ async function executePlanned(
     }
     if (!(e instanceof EngineError)) throw e;
     // DuckDB's text (which may quote another member's values) stays operator-only in
-    // internal_error; members get the mapped diagnostic (kind and expression, no value),
-    // in the outcome and in the query log.
-    await markFailed(db, id, e.message, Date.now() - started);
-    await db.updateTable('queries').set({ error_json: JSON.stringify(e.diagnostic) }).where('id', '=', id).execute();
+    // internal_error, sealed with the runner's key; members get the mapped diagnostic
+    // (kind and expression, no value), in the outcome and in the query log.
+    await markFailed(db, id, await sealInternalError(workspace, id, e.message), Date.now() - started, e.diagnostic);
     return { id, status: 'failed', error: e.diagnostic };
   } finally {
-    for (const object of staged) await object.release();
-    rmSync(workDir, { recursive: true, force: true });
+    await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * One input file into the query's folder. A store object that does not decrypt
+ * (tampered, swapped, a wrong key) fails the query for the operator to look at: the
+ * query is recorded as failed with the reason (operator-only) and the error, which names
+ * the object, is thrown on.
+ */
+async function stageInput(workspace: Workspace, id: string, key: string, dir: string, name: string, started: number): Promise<string> {
+  try {
+    const object = await workspace.store.stageInto(key, dir, name);
+    if (!object) throw new Error(`Internal error: dataset file ${key} is missing from the store`);
+    return object.path;
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    await markFailed(workspace.db, id, await sealInternalError(workspace, id, message), Date.now() - started);
+    throw e;
+  }
+}
+
+async function sealInternalError(workspace: Workspace, id: string, text: string): Promise<string> {
+  const row = await workspace.db.selectFrom('queries').select('runner').where('id', '=', id).executeTakeFirstOrThrow();
+  return workspace.fields.seal(row.runner, fieldContext.queryInternalError(id), text);
 }
 
 /**

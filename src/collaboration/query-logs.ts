@@ -5,6 +5,7 @@ import type { Database } from '../metadata/schema.ts';
 import type { Diagnostic } from '../sql/diagnostic.ts';
 import { findCollaboration, requireMembership } from './collaborations.ts';
 import type { QueryTableRecord, TableStats } from './query-records.ts';
+import { openQueryTexts } from './member-keys.ts';
 
 /** One query as a member may see it; fields it is not entitled to are absent. */
 export interface QueryLogEntry {
@@ -41,16 +42,17 @@ export interface QueryLogEntry {
 
 type QueryRow = Awaited<ReturnType<typeof loadQueries>>[number];
 
-async function loadQueries(db: Kysely<Database>, collaborationId: number) {
-  return db
+async function loadQueries(db: Kysely<Database>, collaborationId: number, onlyId?: string) {
+  const query = db
     .selectFrom('queries')
     .select([
       'id', 'submitted_at', 'runner', 'receiver', 'sql_text', 'tables_json', 'status', 'error_json',
       'row_count', 'duration_ms', 'table_stats_json', 'template_id', 'parameters_json', 'delivery_json', 'privacy_json',
     ])
     .where('collaboration_id', '=', collaborationId)
-    .orderBy('submitted_at')
-    .execute();
+    .orderBy('submitted_at');
+  // Texts and parameters are sealed with the runner's key (member-keys.ts).
+  return openQueryTexts(db, await (onlyId === undefined ? query : query.where('id', '=', onlyId)).execute());
 }
 
 /**
@@ -108,10 +110,15 @@ function privacyView(report: DpReport, full: boolean): NonNullable<QueryLogEntry
 }
 
 /** The caller's own queries (`query list`). */
-export async function listOwnQueries(db: Kysely<Database>, collaborationName: string, actor: string): Promise<QueryLogEntry[]> {
+export async function listOwnQueries(
+  db: Kysely<Database>,
+  collaborationName: string,
+  actor: string,
+  onlyId?: string,
+): Promise<QueryLogEntry[]> {
   const collaboration = await findCollaboration(db, collaborationName);
   await requireMembership(db, collaboration, actor, false);
-  const rows = await loadQueries(db, collaboration.id);
+  const rows = await loadQueries(db, collaboration.id, onlyId);
   return rows.filter((r) => r.runner === actor).map((r) => view(r, actor));
 }
 
@@ -121,10 +128,15 @@ export async function listOwnQueries(db: Kysely<Database>, collaborationName: st
  * logs (shared/RULES.md); the operator's audit log (the queries table) keeps them.
  * With query logs off, a member sees only its own queries.
  */
-export async function queryLogs(db: Kysely<Database>, collaborationName: string, actor: string): Promise<QueryLogEntry[]> {
+export async function queryLogs(
+  db: Kysely<Database>,
+  collaborationName: string,
+  actor: string,
+  onlyId?: string,
+): Promise<QueryLogEntry[]> {
   const collaboration = await findCollaboration(db, collaborationName);
   await requireMembership(db, collaboration, actor, false);
-  const rows = await loadQueries(db, collaboration.id);
+  const rows = await loadQueries(db, collaboration.id, onlyId);
   return rows
     .filter((r) => !(r.status === 'refused' && r.error_json !== null && (JSON.parse(r.error_json) as Diagnostic).code === 'syntax-error'))
     .filter((r) => {

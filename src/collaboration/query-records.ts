@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { recordQueryChange, type QueryText } from '../audit/query-entry.ts';
 import type { Database, QueriesTable } from '../metadata/schema.ts';
 import type { Diagnostic } from '../sql/diagnostic.ts';
 import { nowIso } from './clock.ts';
@@ -25,8 +26,10 @@ export async function insertQuery(
   db: Kysely<Database>,
   row: Pick<QueriesTable, 'id' | 'collaboration_id' | 'runner' | 'receiver' | 'sql_text' | 'template_id' | 'parameters_json'> &
     Partial<Pick<QueriesTable, 'delivery_json'>>,
+  /** The text and parameters before sealing: the audit chain keeps only their keyed digest. */
+  text?: QueryText,
 ): Promise<void> {
-  await db
+  await recordQueryChange(db, row.id, (trx) => trx
     .insertInto('queries')
     .values({
       ...row,
@@ -42,7 +45,7 @@ export async function insertQuery(
       started_at: null,
       finished_at: null,
     })
-    .execute();
+    .execute(), text);
 }
 
 export async function markRefused(
@@ -51,28 +54,32 @@ export async function markRefused(
   error: Diagnostic,
   tables: readonly QueryTableRecord[],
 ): Promise<void> {
-  await db
+  await recordQueryChange(db, id, (trx) => trx
     .updateTable('queries')
     .set({ status: 'refused', error_json: JSON.stringify(error), tables_json: JSON.stringify(tables), finished_at: nowIso() })
     .where('id', '=', id)
-    .execute();
+    .execute());
 }
 
 export async function markRunning(db: Kysely<Database>, id: string, tables: readonly QueryTableRecord[]): Promise<void> {
-  await db
+  await recordQueryChange(db, id, (trx) => trx
     .updateTable('queries')
     .set({ status: 'running', tables_json: JSON.stringify(tables), started_at: nowIso() })
     .where('id', '=', id)
-    .execute();
+    .execute());
 }
 
-/** A failure's text may echo data values: it goes to `internal_error`, operator only. */
-export async function markFailed(db: Kysely<Database>, id: string, internal: string, durationMs: number): Promise<void> {
-  const shown: Diagnostic = {
+/**
+ * A failure's text may echo data values: it goes to `internal_error`, operator only (and
+ * never to the audit chain). `diagnostic`: what members see, when the engine error maps
+ * to one (engine-error-diagnostic.ts).
+ */
+export async function markFailed(db: Kysely<Database>, id: string, internal: string, durationMs: number, diagnostic?: Diagnostic): Promise<void> {
+  const shown: Diagnostic = diagnostic ?? {
     code: 'internal-error',
     message: 'the query failed inside the engine; the operator can see the details in the audit log',
   };
-  await db
+  await recordQueryChange(db, id, (trx) => trx
     .updateTable('queries')
     .set({
       status: 'failed',
@@ -82,11 +89,11 @@ export async function markFailed(db: Kysely<Database>, id: string, internal: str
       finished_at: nowIso(),
     })
     .where('id', '=', id)
-    .execute();
+    .execute());
 }
 
 export async function markCancelled(db: Kysely<Database>, id: string, durationMs: number): Promise<void> {
-  await db
+  await recordQueryChange(db, id, (trx) => trx
     .updateTable('queries')
     .set({
       status: 'cancelled',
@@ -95,5 +102,5 @@ export async function markCancelled(db: Kysely<Database>, id: string, durationMs
       finished_at: nowIso(),
     })
     .where('id', '=', id)
-    .execute();
+    .execute());
 }

@@ -1,3 +1,8 @@
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Workspace } from './workspace.ts';
 import type { ResultColumn } from '../engine/engine.ts';
 import { notFound } from './errors.ts';
@@ -9,7 +14,9 @@ export interface ResultInfo {
   readonly format: string;
   readonly columns: readonly ResultColumn[];
   readonly rowCount: number;
+  /** Size in the store (encrypted). */
   readonly bytes: number;
+  /** The store key; the object is encrypted at rest: read it with `openResult` / `exportResult`. */
   readonly location: string;
   readonly createdAt: string;
 }
@@ -24,7 +31,6 @@ export async function listResults(workspace: Workspace, member: string): Promise
     .execute();
   const out: ResultInfo[] = [];
   for (const r of rows) {
-    const staged = await workspace.store.stage(r.store_key);
     out.push({
       id: r.id,
       queryId: r.query_id,
@@ -32,7 +38,7 @@ export async function listResults(workspace: Workspace, member: string): Promise
       columns: JSON.parse(r.columns_json) as ResultColumn[],
       rowCount: r.row_count,
       bytes: r.bytes,
-      location: staged?.path ?? r.store_key,
+      location: r.store_key,
       createdAt: r.created_at,
     });
   }
@@ -53,4 +59,50 @@ export async function deleteResult(workspace: Workspace, member: string, resultI
     await logEvent(trx, member, 'result.delete', resultId);
   });
   await workspace.store.delete(row.store_key);
+}
+
+/** The receiver's own result row, or not-found (never another member's). */
+async function ownResult(workspace: Workspace, member: string, resultId: string): Promise<{ store_key: string; format: string }> {
+  const row = await workspace.db
+    .selectFrom('results')
+    .select(['store_key', 'format'])
+    .where('id', '=', resultId)
+    .where('member', '=', member)
+    .executeTakeFirst();
+  if (!row) throw notFound('unknown-result', `member '${member}' has no result '${resultId}'`);
+  return row;
+}
+
+/**
+ * The plaintext bytes of a result, decrypted and verified chunk by chunk as they stream
+ * (for downloads). A damaged object ends the stream with an error naming it: treat an
+ * error as a failed download.
+ *
+ * @example
+ *   const { stream, format } = await openResult(ws, 'brand', id); stream.pipe(reply.raw);
+ */
+export async function openResult(workspace: Workspace, member: string, resultId: string): Promise<{ stream: Readable; format: string }> {
+  const row = await ownResult(workspace, member, resultId);
+  const stream = await workspace.store.openRead(row.store_key);
+  if (!stream) throw new Error(`Internal error: result ${resultId} is missing from the store (${row.store_key})`);
+  return { stream, format: row.format };
+}
+
+/**
+ * Writes a plaintext copy of a result to `destination` (the receiver's choice of place),
+ * which appears only once the whole object has verified.
+ *
+ * @example
+ *   await exportResult(ws, 'brand', id, './overlap.parquet');
+ */
+export async function exportResult(workspace: Workspace, member: string, resultId: string, destination: string): Promise<void> {
+  const { stream } = await openResult(workspace, member, resultId);
+  const partial = join(dirname(destination), `.${basename(destination)}.partial`);
+  try {
+    await pipeline(stream, createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
+    await rename(partial, destination);
+  } catch (e) {
+    await rm(partial, { force: true });
+    throw e;
+  }
 }

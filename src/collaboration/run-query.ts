@@ -15,6 +15,7 @@ import { printQuery } from '../sql/print.ts';
 import { findCollaboration, memberships, requireMembership } from './collaborations.ts';
 import { forbidden } from './errors.ts';
 import { insertQuery, markRefused } from './query-records.ts';
+import { fieldContext } from './member-keys.ts';
 import type { Workspace } from './workspace.ts';
 import { execute } from './query-execution.ts';
 import { requestedDelivery, withDelivery } from './query-delivery-options.ts';
@@ -37,6 +38,13 @@ export interface RunQueryOptions {
   readonly delivery?: DeliveryOptions;
   /** Contribution bounds of a differentially private query (defaults: 1 group per user, 1 row per group). */
   readonly dp?: Partial<ContributionBounds>;
+  /** Told the query's id as soon as it is recorded (the server answers a submission with it). */
+  readonly onSubmitted?: (id: string) => void;
+  /**
+   * Runs an accepted query's execution when the caller's queue allows (the server's
+   * per-member and global limits); without it, the query runs at once.
+   */
+  readonly schedule?: (id: string, run: () => Promise<QueryOutcome>) => Promise<QueryOutcome>;
 }
 
 export interface DeliveryOptions {
@@ -135,14 +143,17 @@ export async function runSource(
     collaboration_id: collaboration.id,
     runner,
     receiver,
-    sql_text: sourceText(source),
+    // Query texts and parameter values may hold data values: sealed with the runner's key.
+    sql_text: await workspace.fields.seal(runner, fieldContext.querySql(id), sourceText(source)),
     template_id: source.kind === 'template' ? source.template.id : null,
-    parameters_json: source.kind === 'sql' ? null : JSON.stringify(source.values),
+    parameters_json: source.kind === 'sql' ? null : await workspace.fields.seal(runner, fieldContext.queryParameters(id), JSON.stringify(source.values)),
     delivery_json: asked.length === 0 ? null : JSON.stringify(verdict.delivery ?? asked),
-  });
+  }, { text: sourceText(source), parameters: source.kind === 'sql' ? null : JSON.stringify(source.values) });
+  options.onSubmitted?.(id);
   if (verdict.error) {
     await markRefused(db, id, verdict.error, verdict.tables);
     return { id, status: 'refused', error: verdict.error };
   }
-  return execute(workspace, id, receiver, runner, verdict, options);
+  const run = (): Promise<QueryOutcome> => execute(workspace, id, receiver, runner, verdict, options);
+  return options.schedule === undefined ? run() : options.schedule(id, run);
 }

@@ -1,5 +1,5 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,5 +97,22 @@ describe('DuckDbEngine', () => {
     );
     await expect(run).rejects.toBeInstanceOf(QueryCancelled);
     expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('refuses a work folder other users can open (it holds decrypted member data)', async () => {
+    const req = request('SELECT 1 AS x');
+    chmodSync(req.workDir, 0o755);
+    await expect(engine.runProtected(req)).rejects.toThrow(/^Internal error: the query work folder must be private/);
+  });
+
+  it('spills into the work folder, its temp_directory, and nowhere else', async () => {
+    // A sort far beyond the memory limit must spill; the files go to the work folder only.
+    const small = new DuckDbEngine({ memoryLimit: '64MB', threads: 1 });
+    const req = request('SELECT email FROM spend ORDER BY email');
+    const bigSql = "SELECT i, md5(i::VARCHAR) || repeat('x', 200) AS pad FROM range(600000) t(i) ORDER BY pad DESC LIMIT 1";
+    const outcome = await small.runProtected({ ...req, sql: bigSql, tables: [] });
+    expect(outcome.delivered).toBe(true);
+    // DuckDB removes its spill files when the instance closes; only the result remains.
+    expect(readdirSync(req.workDir)).toEqual(['out.parquet']);
   });
 });

@@ -1,4 +1,5 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Diagnostic } from '../sql/diagnostic.ts';
 import { encodeCell } from './cell-values.ts';
@@ -51,6 +52,11 @@ export class DuckDbEngine implements Engine {
   private async runNow(request: ProtectedRunRequest): Promise<ProtectedRunOutcome> {
     if (dirname(request.outputFile) !== request.workDir) {
       throw new Error('Internal error: the result file must be written inside the query work folder');
+    }
+    // The work folder holds decrypted member data, spill files and the plaintext result:
+    // it must be closed to every other user.
+    if ((statSync(request.workDir).mode & 0o077) !== 0) {
+      throw new Error('Internal error: the query work folder must be private (mode 0700)');
     }
     const instance = await DuckDBInstance.create(':memory:', {
       threads: String(this.options.threads),

@@ -1,8 +1,13 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import { memberKeys } from './migrations/0007-member-keys.ts';
+import { auditChain } from './migrations/0008-audit-chain.ts';
+import { apiKeys } from './migrations/0009-api-keys.ts';
 
 /**
  * Versioned migrations, applied in name order. Never edit a released migration: add a
- * new one. Written with Kysely's schema builder so the same steps run on PostgreSQL.
+ * new one. Written with Kysely's schema builder so the same steps run on PostgreSQL,
+ * where postgres-schema.ts turns SQLite's column types (integer, real, text, blob,
+ * autoIncrement ids) into their PostgreSQL equivalents; SQLite gets the DDL as written.
  */
 export const migrations: Record<string, Migration> = {
   '0001_initial': {
@@ -248,4 +253,7 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007_member_keys': memberKeys,
+  '0008_audit_chain': auditChain,
+  '0009_api_keys': apiKeys,
 };

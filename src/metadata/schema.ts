@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * The control-plane database, as Kysely sees it. JSON columns hold validated documents
@@ -231,7 +231,73 @@ export interface DifferenceSetsTable {
   users: Buffer;
 }
 
+/** An HTTP API key: a salted hash of its secret; `member` null for an administrator key. */
+export interface ApiKeysTable {
+  id: string;
+  member: string | null;
+  role: string;
+  label: string;
+  salt: string;
+  secret_hash: string;
+  created_by: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+/**
+ * One entry of the tamper-evident audit chain (src/audit): `hash` is the HMAC-SHA-256 of
+ * every other field under the workspace's chain key. `seq` is a bigint (PostgreSQL
+ * returns it as text), so readers convert it.
+ */
+export interface AuditLogTable {
+  seq: ColumnType<number | string, number, never>;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  outcome: string;
+  /** Canonical JSON (keys sorted): who, what, outcome details; never data values. */
+  detail_json: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The one row `head`: the last entry's seq and hash, and an HMAC of both. */
+export interface AuditHeadTable {
+  id: string;
+  seq: ColumnType<number | string, number, number>;
+  hash: string;
+  mac: string;
+  updated_at: string | null;
+}
+
+/** The audit chain key, wrapped by the workspace's KeyProvider (base64). */
+export interface AuditKeysTable {
+  id: string;
+  master_key_id: string;
+  wrapped: string;
+  created_at: string;
+}
+
+/** A member's data key, wrapped by the master key (src/storage/encryption); nothing here is secret. */
+export interface MemberKeysTable {
+  member: string;
+  version: number;
+  /** `<member>/v<version>`: named in every object header and metadata field it encrypts. */
+  key_id: string;
+  /** The master key that wrapped it (`KeyProvider.masterKeyId`). */
+  master_key_id: string;
+  /** The provider's wrapped bytes, base64. */
+  wrapped: string;
+  created_at: string;
+}
+
 export interface Database {
+  member_keys: MemberKeysTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+  audit_keys: AuditKeysTable;
+  api_keys: ApiKeysTable;
   members: MembersTable;
   datasets: DatasetsTable;
   dataset_versions: DatasetVersionsTable;

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { copyFile, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { assertSafeKey, assertSafePrefix, TMP_PREFIX } from './layout.ts';
 import type { ObjectInfo, ObjectStore, StagedObject } from './object-store.ts';
 
@@ -49,6 +51,18 @@ export class LocalStore implements ObjectStore {
       const handle = await open(tmp, 'wx');
       try {
         await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    });
+  }
+
+  async putStream(key: string, body: Readable): Promise<ObjectInfo> {
+    return this.writeAtomically(key, async (tmp) => {
+      await pipeline(body, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+      const handle = await open(tmp, 'r+');
+      try {
         await handle.sync();
       } finally {
         await handle.close();

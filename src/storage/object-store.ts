@@ -20,6 +20,11 @@ export interface ObjectStore {
   putFile(key: string, localPath: string): Promise<ObjectInfo>;
   /** Stores `bytes` under `key`, replacing any existing object atomically. */
   putBytes(key: string, bytes: Uint8Array): Promise<ObjectInfo>;
+  /**
+   * Stores what `body` yields under `key`, replacing any existing object atomically; if
+   * the stream fails, nothing is stored (the encrypting store pipes its cipher in here).
+   */
+  putStream(key: string, body: Readable): Promise<ObjectInfo>;
   /** The whole object, or undefined when the key does not exist. */
   read(key: string): Promise<Uint8Array | undefined>;
   /** A byte stream of the object, or undefined when the key does not exist. */

@@ -161,6 +161,23 @@ export class S3Store implements ObjectStore {
     return this.statAfterPut(key);
   }
 
+  /**
+   * S3 needs the length before the first byte (or a multipart upload), so the stream is
+   * spooled to a private temporary file first; callers stream ciphertext here, so the
+   * spool holds no plaintext.
+   */
+  async putStream(key: string, body: Readable): Promise<ObjectInfo> {
+    this.full(key);
+    const dir = await mkdtemp(path.join(this.stagingDir, 'cr-spool-'));
+    try {
+      const file = path.join(dir, 'body');
+      await pipeline(body, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+      return await this.putFile(key, file);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   private async putBody(fullKey: string, body: Uint8Array): Promise<void> {
     await this.call('PutObject', fullKey, () =>
       this.client.send(

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ObjectStore } from './object-store.ts';
 
@@ -80,6 +81,20 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
       const chunks: Buffer[] = [];
       for await (const chunk of (await store.openRead('members/a/results/big.parquet')) ?? []) chunks.push(chunk as Buffer);
       expect(sha(Buffer.concat(chunks))).toBe(sha(big));
+    });
+
+    it('puts a stream, and stores nothing when the stream fails', async () => {
+      const parts = [text('a,b\n'), text('1,2\n'), new Uint8Array(70_000).fill(120)];
+      const info = await store.putStream('members/a/results/s.csv', Readable.from(parts.map((p) => Buffer.from(p))));
+      expect(info.size).toBe(8 + 70_000);
+      expect(sha((await store.read('members/a/results/s.csv')) ?? new Uint8Array())).toBe(sha(Buffer.concat(parts)));
+      async function* failing(): AsyncGenerator<Buffer> {
+        yield Buffer.from('partial');
+        throw new Error('source broke');
+      }
+      await expect(store.putStream('members/a/results/broken.csv', Readable.from(failing()))).rejects.toThrow(/source broke/);
+      expect(await store.stat('members/a/results/broken.csv')).toBeUndefined();
+      expect((await store.list('members/a/')).map((o) => o.key)).toEqual(['members/a/results/s.csv']);
     });
 
     it('replaces an object whole', async () => {

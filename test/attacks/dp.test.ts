@@ -15,6 +15,7 @@
  * P(|discrete Laplace| > 5 × its 95% bound) ≈ 0.05^5 ≈ 3e-7 for accuracy checks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { internalErrorOf } from '../../src/collaboration/member-keys.ts';
 import { budgetReport } from '../../src/collaboration/privacy-budget-report.ts';
 import type { QueryOutcome } from '../../src/collaboration/run-query.ts';
 import { AttackWorld, budget, custom, delivered, dpCustom, observable } from '../support/attack-world.ts';
@@ -428,9 +429,9 @@ describe('error messages and failures on the DP path (one-bit oracles, engine te
       const seen = await big.seenBy('dp', 'brand', outcome);
       expect(seen).not.toMatch(SECRET_LIKE);
       expect(seen).not.toMatch(/zed\.secret|MiB|Out of Memory Error/);
-      const operator = await big.workspace.db.selectFrom('queries').select('internal_error').where('id', '=', outcome.id).executeTakeFirstOrThrow();
-      expect(operator.internal_error ?? '').toMatch(/Out of Memory/);
-      expect(operator.internal_error ?? '').not.toMatch(SECRET_LIKE);
+      const operator = (await internalErrorOf(big.workspace.db, outcome.id)) ?? '';
+      expect(operator).toMatch(/Out of Memory/);
+      expect(operator).not.toMatch(SECRET_LIKE);
       const report = await budgetReport(big.workspace, 'dp', 'platform');
       const table = report.tables[0];
       if (table?.view !== 'owner') throw new Error('owner view expected');

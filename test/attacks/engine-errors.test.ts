@@ -19,6 +19,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { internalErrorOf } from '../../src/collaboration/member-keys.ts';
 import { listOwnQueries, queryLogs } from '../../src/collaboration/query-logs.ts';
 import { listResults } from '../../src/collaboration/results.ts';
 import { runQuery, type QueryOutcome } from '../../src/collaboration/run-query.ts';
@@ -126,8 +127,8 @@ async function brandSees(workspace: Workspace, outcome: QueryOutcome): Promise<s
 
 /** The operator's audit log: DuckDB's text of the query's failure. */
 async function operatorText(workspace: Workspace, id: string): Promise<string> {
-  const row = await workspace.db.selectFrom('queries').select('internal_error').where('id', '=', id).executeTakeFirstOrThrow();
-  return row.internal_error ?? '';
+  // Sealed with the runner's key at rest; the operator opens it.
+  return (await internalErrorOf(workspace.db, id)) ?? '';
 }
 
 /** Runs an attack that makes the engine fail; checks what the brand and the operator see. */

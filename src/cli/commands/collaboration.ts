@@ -1,16 +1,6 @@
 import type { Command } from 'commander';
-import { associate, disassociate } from '../../collaboration/associations.ts';
-import {
-  acceptCollaboration,
-  createCollaboration,
-  enableDifferenceChecks,
-  findCollaboration,
-  listCollaborations,
-  type MemberAbilities,
-} from '../../collaboration/collaborations.ts';
-import { describeCollaboration } from '../../collaboration/describe-collaboration.ts';
-import { deleteCollaboration, leaveCollaboration } from '../../collaboration/membership-changes.ts';
-import { actor, commaList, withWorkspace } from '../context.ts';
+import type { MemberAbilities } from '../../collaboration/collaborations.ts';
+import { commaList, withBackend } from '../context.ts';
 import { pickFormat, printJson, printRecords, UsageError } from '../output.ts';
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -46,10 +36,9 @@ export function registerCollaborationCommands(program: Command): void {
         opts: { creator: string; member: string[]; queryLogs: boolean; differenceChecks?: boolean; as?: string; format?: string },
         cmd: Command,
       ) => {
-        const creator = actor(opts.as, opts.creator);
         const members = opts.member.map(parseMemberSpec);
-        const created = await withWorkspace(cmd, (ws) =>
-          createCollaboration(ws.db, creator, name, members, opts.queryLogs, { differenceChecks: opts.differenceChecks === true }));
+        const created = await withBackend(cmd, async (b) =>
+          b.collaborations.create(await b.actor(opts.as, opts.creator), name, members, opts.queryLogs, opts.differenceChecks === true));
         if (pickFormat(opts.format) === 'json') printJson(created);
         else {
           process.stdout.write(`created collaboration ${name}; invited members accept with: cleanroom collaboration accept ${name} --as <member>\n`);
@@ -63,17 +52,21 @@ export function registerCollaborationCommands(program: Command): void {
     )
     .requiredOption('--as <member>', 'acting member (the creator)')
     .option('--difference-checks', 'turn on difference checks for aggregation queries (docs/privacy.md)')
-    .action(async (name: string, opts: { as: string; differenceChecks?: boolean }, cmd: Command) => {
+    .action(async (name: string, opts: { as?: string; differenceChecks?: boolean }, cmd: Command) => {
       if (opts.differenceChecks !== true) throw new UsageError('say what to change, e.g. --difference-checks');
-      await withWorkspace(cmd, (ws) => enableDifferenceChecks(ws.db, opts.as, name));
+      await withBackend(cmd, async (b) => b.collaborations.enableDifferenceChecks(await b.actor(opts.as), name));
       process.stdout.write(`difference checks are on in ${name}\n`);
     });
   c.command('accept <collaboration>')
     .description('accept an invitation')
     .requiredOption('--as <member>', 'acting member')
-    .action(async (name: string, opts: { as: string }, cmd: Command) => {
-      await withWorkspace(cmd, (ws) => acceptCollaboration(ws.db, opts.as, name));
-      process.stdout.write(`${opts.as} accepted collaboration ${name}\n`);
+    .action(async (name: string, opts: { as?: string }, cmd: Command) => {
+      const who = await withBackend(cmd, async (b) => {
+        const acting = await b.actor(opts.as);
+        await b.collaborations.accept(acting, name);
+        return acting;
+      });
+      process.stdout.write(`${who} accepted collaboration ${name}\n`);
     });
   c.command('associate <collaboration>')
     .description(
@@ -86,8 +79,10 @@ export function registerCollaborationCommands(program: Command): void {
     .option('--receivers <m1,m2>', 'members allowed to receive results over this table (default: all with receive)')
     .option('--as <member>', 'acting member (defaults to --member)')
     .action(async (name: string, opts: { member: string; table: string; name?: string; receivers?: string; as?: string }, cmd: Command) => {
-      const who = actor(opts.as, opts.member);
-      const created = await withWorkspace(cmd, (ws) => associate(ws.db, name, who, opts.table, opts.name, commaList(opts.receivers)));
+      const [who, created] = await withBackend(cmd, async (b) => {
+        const acting = await b.actor(opts.as, opts.member);
+        return [acting, await b.collaborations.associate(name, acting, opts.table, opts.name, commaList(opts.receivers))] as const;
+      });
       process.stdout.write(`associated ${who}/${opts.table} into ${name} as ${created.sqlName}\n`);
     });
   c.command('disassociate <collaboration>')
@@ -96,34 +91,35 @@ export function registerCollaborationCommands(program: Command): void {
     .requiredOption('--name <sql-name>', 'the table name in the collaboration')
     .option('--as <member>', 'acting member (defaults to --member)')
     .action(async (name: string, opts: { member: string; name: string; as?: string }, cmd: Command) => {
-      const who = actor(opts.as, opts.member);
-      await withWorkspace(cmd, (ws) => disassociate(ws.db, name, who, opts.name));
+      await withBackend(cmd, async (b) => b.collaborations.disassociate(name, await b.actor(opts.as, opts.member), opts.name));
       process.stdout.write(`removed ${opts.name} from ${name}\n`);
     });
   c.command('leave <collaboration>')
     .requiredOption('--as <member>', 'acting member')
-    .action(async (name: string, opts: { as: string }, cmd: Command) => {
-      await withWorkspace(cmd, (ws) => leaveCollaboration(ws.db, opts.as, name));
-      process.stdout.write(`${opts.as} left ${name}\n`);
+    .action(async (name: string, opts: { as?: string }, cmd: Command) => {
+      const who = await withBackend(cmd, async (b) => {
+        const acting = await b.actor(opts.as);
+        await b.collaborations.leave(acting, name);
+        return acting;
+      });
+      process.stdout.write(`${who} left ${name}\n`);
     });
   c.command('delete <collaboration>')
     .description('the creator deletes a collaboration (results already delivered stay with their receivers)')
     .requiredOption('--as <member>', 'acting member (the creator)')
-    .action(async (name: string, opts: { as: string }, cmd: Command) => {
-      await withWorkspace(cmd, (ws) => deleteCollaboration(ws.db, opts.as, name));
+    .action(async (name: string, opts: { as?: string }, cmd: Command) => {
+      await withBackend(cmd, async (b) => b.collaborations.delete(await b.actor(opts.as), name));
       process.stdout.write(`deleted collaboration ${name}\n`);
     });
   c.command('show <collaboration>')
     .description('members, abilities, and the schemas and rules of associated tables (never data)')
     .requiredOption('--as <member>', 'acting member')
     .option('--format <format>', 'table|json')
-    .action(async (name: string, opts: { as: string; format?: string }, cmd: Command) => {
-      const [d, differenceChecks] = await withWorkspace(cmd, async (ws) => {
-        const described = await describeCollaboration(ws.db, name, opts.as);
-        return [described, (await findCollaboration(ws.db, name)).differenceChecks] as const;
-      });
+    .action(async (name: string, opts: { as?: string; format?: string }, cmd: Command) => {
+      const d = await withBackend(cmd, async (b) => b.collaborations.show(name, await b.actor(opts.as)));
+      const differenceChecks = d.differenceChecks;
       if (pickFormat(opts.format) === 'json') {
-        printJson({ ...d, differenceChecks });
+        printJson(d);
         return;
       }
       process.stdout.write(
@@ -141,8 +137,8 @@ export function registerCollaborationCommands(program: Command): void {
   c.command('list')
     .requiredOption('--as <member>', 'acting member')
     .option('--format <format>', 'table|json|csv')
-    .action(async (opts: { as: string; format?: string }, cmd: Command) => {
-      const list = await withWorkspace(cmd, (ws) => listCollaborations(ws.db, opts.as));
+    .action(async (opts: { as?: string; format?: string }, cmd: Command) => {
+      const list = await withBackend(cmd, async (b) => b.collaborations.list(await b.actor(opts.as)));
       printRecords(pickFormat(opts.format), list.map((x) => ({ ...x })), ['name', 'creator', 'queryLogs', 'differenceChecks']);
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { createDataset, deleteDataset, listDatasets, showDataset } from '../../collaboration/datasets.ts';
-import { actor, withWorkspace } from '../context.ts';
+import type { DatasetRegistration } from '../../collaboration/datasets.ts';
+import { withBackend } from '../context.ts';
 import { pickFormat, printJson, printRecords, UsageError } from '../output.ts';
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -17,6 +17,24 @@ function parseHash(specs: readonly string[]): Record<string, 'sha256'> {
     out[column] = 'sha256';
   }
   return out;
+}
+
+function printRegistration(member: string, name: string, registered: DatasetRegistration): void {
+  process.stdout.write(`registered ${member}/${name} version ${registered.version}: ${registered.rowCount} rows\n`);
+  const renamed = Object.entries(registered.mapping).filter(([from, to]) => from !== to);
+  if (renamed.length > 0) {
+    process.stdout.write('column names normalised:\n');
+    for (const [from, to] of renamed) process.stdout.write(`  ${from} -> ${to}\n`);
+  }
+  process.stdout.write(`columns: ${registered.columns.map((c) => `${c.name} ${c.type}`).join(', ')}\n`);
+  if (registered.drift) {
+    const d = registered.drift;
+    process.stdout.write(
+      `schema drift since the previous version: added [${d.added.map((c) => c.name).join(', ')}], removed [${d.removed.map((c) => c.name).join(', ')}], retyped [${d.retyped
+        .map((r) => `${r.name} ${r.from}->${r.to}`)
+        .join(', ')}]\n`,
+    );
+  }
 }
 
 export function registerDatasetCommands(program: Command): void {
@@ -39,30 +57,16 @@ export function registerDatasetCommands(program: Command): void {
         opts: { as?: string; normalize?: string[]; hash?: string[]; format?: string },
         cmd: Command,
       ) => {
-        const who = actor(opts.as, member);
         const hash = parseHash(opts.hash ?? []);
-        const registered = await withWorkspace(cmd, (ws) =>
-          createDataset(ws, who, name, paths, { normalize: opts.normalize ?? [], hash }),
-        );
+        const registered = await withBackend(cmd, async (b) => {
+          const who = await b.actor(opts.as, member);
+          return b.datasets.create(who, name, paths, { normalize: opts.normalize ?? [], hash });
+        });
         if (pickFormat(opts.format) === 'json') {
-          printJson(registered);
+          printJson(registered.length === 1 ? registered[0] : registered);
           return;
         }
-        process.stdout.write(`registered ${member}/${name} version ${registered.version}: ${registered.rowCount} rows\n`);
-        const renamed = Object.entries(registered.mapping).filter(([from, to]) => from !== to);
-        if (renamed.length > 0) {
-          process.stdout.write('column names normalised:\n');
-          for (const [from, to] of renamed) process.stdout.write(`  ${from} -> ${to}\n`);
-        }
-        process.stdout.write(`columns: ${registered.columns.map((c) => `${c.name} ${c.type}`).join(', ')}\n`);
-        if (registered.drift) {
-          const d = registered.drift;
-          process.stdout.write(
-            `schema drift since the previous version: added [${d.added.map((c) => c.name).join(', ')}], removed [${d.removed.map((c) => c.name).join(', ')}], retyped [${d.retyped
-              .map((r) => `${r.name} ${r.from}->${r.to}`)
-              .join(', ')}]\n`,
-          );
-        }
+        for (const one of registered) printRegistration(member, name, one);
       },
     );
   dataset
@@ -71,8 +75,7 @@ export function registerDatasetCommands(program: Command): void {
     .option('--as <member>', 'acting member (defaults to <member>)')
     .option('--format <format>', 'table|json')
     .action(async (member: string, name: string, opts: { as?: string; format?: string }, cmd: Command) => {
-      actor(opts.as, member);
-      const shown = await withWorkspace(cmd, (ws) => showDataset(ws, member, name));
+      const shown = await withBackend(cmd, async (b) => b.datasets.show(await b.actor(opts.as, member), name));
       if (pickFormat(opts.format) === 'json') {
         printJson(shown);
         return;
@@ -92,8 +95,7 @@ export function registerDatasetCommands(program: Command): void {
     .option('--as <member>', 'acting member (defaults to <member>)')
     .option('--format <format>', 'table|json|csv')
     .action(async (member: string, opts: { as?: string; format?: string }, cmd: Command) => {
-      actor(opts.as, member);
-      const list = await withWorkspace(cmd, (ws) => listDatasets(ws, member));
+      const list = await withBackend(cmd, async (b) => b.datasets.list(await b.actor(opts.as, member)));
       printRecords(pickFormat(opts.format), list, ['name', 'versions', 'rows']);
     });
   dataset
@@ -102,10 +104,9 @@ export function registerDatasetCommands(program: Command): void {
     .option('--as <member>', 'acting member (defaults to <member>)')
     .option('--version <n>', 'delete only this version')
     .action(async (member: string, name: string, opts: { as?: string; version?: string }, cmd: Command) => {
-      actor(opts.as, member);
       const version = opts.version === undefined ? undefined : Number(opts.version);
       if (version !== undefined && !Number.isInteger(version)) throw new UsageError('--version takes a whole number');
-      await withWorkspace(cmd, (ws) => deleteDataset(ws, member, name, version));
+      await withBackend(cmd, async (b) => b.datasets.delete(await b.actor(opts.as, member), name, version));
       process.stdout.write(`deleted ${member}/${name}${version === undefined ? '' : ` version ${version}`}\n`);
     });
 }

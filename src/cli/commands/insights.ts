@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { installInsights, runInsight, type TableMapping } from '../../collaboration/insights.ts';
+import type { TableMapping } from '../../collaboration/insights.ts';
 import type { QueryOutcome } from '../../collaboration/run-query.ts';
 import type { AnalysisRows, TableRole } from '../../insights/analysis.ts';
-import { ANALYSES } from '../../insights/library.ts';
-import { commaList, withWorkspace } from '../context.ts';
+import { commaList, withBackend } from '../context.ts';
 import { pickFormat, printJson, printRecords, toCsv, toTable, UsageError } from '../output.ts';
 import { DP_GROUPS_HELP, DP_ROWS_HELP, describeDp, dpOptions } from './dp-options.ts';
 import { deliveryOptions, HASH_HELP, NORMALIZE_HELP, outcomeExitCode, outcomeJson, parameterValues, printOutcome } from './query.ts';
@@ -50,10 +49,12 @@ export function registerInsightsCommands(program: Command): void {
   i.command('list')
     .description('the analyses, what each answers and the tables it reads')
     .option('--format <format>', 'table|json|csv')
-    .action((opts: { format?: string }) => {
+    .action(async (opts: { format?: string }, cmd: Command) => {
+      const format = pickFormat(opts.format);
+      const analyses = await withBackend(cmd, (b) => b.insights.list());
       printRecords(
-        pickFormat(opts.format),
-        ANALYSES.map((a) => ({
+        format,
+        analyses.map((a) => ({
           name: a.name,
           category: a.category,
           rule: a.rule,
@@ -73,8 +74,9 @@ export function registerInsightsCommands(program: Command): void {
     .option('--tables <role=name,...>', `association names for the roles ${ROLES.join(', ')} (default: same names)`)
     .option('--only <a,b>', 'install only these analyses')
     .option('--format <format>', 'table|json')
-    .action(async (name: string, opts: { as: string; tables?: string; only?: string; format?: string }, cmd: Command) => {
-      const report = await withWorkspace(cmd, (ws) => installInsights(ws, name, opts.as, parseTableMapping(opts.tables), commaList(opts.only)));
+    .action(async (name: string, opts: { as?: string; tables?: string; only?: string; format?: string }, cmd: Command) => {
+      const tables = parseTableMapping(opts.tables);
+      const report = await withBackend(cmd, async (b) => b.insights.install(name, await b.actor(opts.as), tables, commaList(opts.only)));
       if (pickFormat(opts.format) === 'json') {
         printJson(report);
         return;
@@ -103,7 +105,7 @@ export function registerInsightsCommands(program: Command): void {
         analysis: string,
         name: string,
         opts: {
-          as: string;
+          as?: string;
           param?: string[];
           tables?: string;
           receiver?: string;
@@ -118,11 +120,13 @@ export function registerInsightsCommands(program: Command): void {
         const format = pickFormat(opts.format);
         const delivery = deliveryOptions(opts.normalize, opts.hash);
         const dp = dpOptions(opts.dpMaxGroups, opts.dpMaxRows);
-        const { outcome, finished, note } = await withWorkspace(cmd, (ws) =>
-          runInsight(ws, analysis, name, opts.as, parameterValues(opts.param ?? []), {
+        const values = parameterValues(opts.param ?? []);
+        const tables = parseTableMapping(opts.tables);
+        const { outcome, finished, note } = await withBackend(cmd, async (b) =>
+          b.insights.run(analysis, name, await b.actor(opts.as), values, {
             ...(opts.receiver ? { receiver: opts.receiver } : {}),
             delivery,
-            tables: parseTableMapping(opts.tables),
+            tables,
             ...(dp !== undefined ? { dp } : {}),
           }),
         );

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CleanroomError } from '../../collaboration/errors.ts';
-import { setBudget } from '../../collaboration/privacy-budgets.ts';
-import { budgetReport, previewBudget, previewForCollaboration, type BudgetReport, type LedgerEntry, type MemberTableBudget, type OwnedTableBudget } from '../../collaboration/privacy-budget-report.ts';
+import { previewBudget, type BudgetReport, type LedgerEntry, type MemberTableBudget, type OwnedTableBudget } from '../../collaboration/privacy-budget-report.ts';
 import {
   AGGREGATE_KINDS,
   epsilonUnit,
@@ -12,7 +11,7 @@ import {
   type BudgetSettings,
   type BudgetSettingsInput,
 } from '../../privacy/budget.ts';
-import { withWorkspace } from '../context.ts';
+import { withBackend } from '../context.ts';
 import { pickFormat, printJson, toTable, UsageError } from '../output.ts';
 
 type Format = 'table' | 'json';
@@ -143,10 +142,10 @@ export function registerPrivacyCommands(program: Command): void {
     .option('--users-noise <N>', '95% error of one distinct-user count, in users, 10 to 100 (default 30)')
     .option('--refresh <none|monthly>', 'none (default) or monthly: a monthly budget leaks more over time')
     .option('--format <format>', 'table|json')
-    .action(async (table: string, opts: SettingsFlags & { as: string; format?: string; fromCloud?: string }, cmd: Command) => {
+    .action(async (table: string, opts: SettingsFlags & { as?: string; format?: string; fromCloud?: string }, cmd: Command) => {
       const f = format(opts.format);
       const settings = settingsOrCloud(opts);
-      const outcome = await withWorkspace(cmd, (ws) => setBudget(ws, opts.as, table, settings));
+      const outcome = await withBackend(cmd, async (b) => b.privacy.setBudget(await b.actor(opts.as), table, settings));
       const queries = previewBudget(outcome.settings);
       const unit = epsilonUnit(outcome.settings.usersNoisePerQuery);
       if (f === 'json') {
@@ -169,9 +168,9 @@ export function registerPrivacyCommands(program: Command): void {
     )
     .requiredOption('--as <member>', 'acting member')
     .option('--format <format>', 'table|json')
-    .action(async (collaboration: string, opts: { as: string; format?: string }, cmd: Command) => {
+    .action(async (collaboration: string, opts: { as?: string; format?: string }, cmd: Command) => {
       const f = format(opts.format);
-      const report = await withWorkspace(cmd, (ws) => budgetReport(ws, collaboration, opts.as));
+      const report = await withBackend(cmd, async (b) => b.privacy.report(collaboration, await b.actor(opts.as)));
       if (f === 'json') printJson(report);
       else process.stdout.write(reportText(report));
     });
@@ -186,10 +185,10 @@ export function registerPrivacyCommands(program: Command): void {
     .requiredOption('--users-noise <N>', '95% error of one distinct-user count, in users, 10 to 100')
     .option('--delta <D>', 'total delta (default 1e-6)')
     .option('--format <format>', 'table|json')
-    .action(async (collaboration: string, opts: SettingsFlags & { as: string; format?: string }, cmd: Command) => {
+    .action(async (collaboration: string, opts: SettingsFlags & { as?: string; format?: string }, cmd: Command) => {
       const f = format(opts.format);
       const settings = settingsFrom(inputFrom(opts));
-      const preview = await withWorkspace(cmd, (ws) => previewForCollaboration(ws, collaboration, opts.as, settings));
+      const preview = await withBackend(cmd, async (b) => b.privacy.preview(collaboration, await b.actor(opts.as), settings));
       if (f === 'json') {
         printJson(preview);
         return;

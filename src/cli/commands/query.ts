@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { cancelQuery } from '../../collaboration/cancel-query.ts';
-import { listOwnQueries, queryLogs, type QueryLogEntry } from '../../collaboration/query-logs.ts';
-import { runQuery, runTemplate, type DeliveryOptions, type QueryOutcome } from '../../collaboration/run-query.ts';
+import type { QueryLogEntry } from '../../collaboration/query-logs.ts';
+import type { DeliveryOptions, QueryOutcome } from '../../collaboration/run-query.ts';
 import { refused } from '../../collaboration/errors.ts';
 import { parseParameterAssignment } from '../../sql/template-spec.ts';
-import { withWorkspace } from '../context.ts';
+import { withBackend } from '../context.ts';
 import { formatDiagnostic } from '../diagnostics.ts';
 import { pickFormat, printJson, printRecords, toCsv, toTable, UsageError, type OutputFormat } from '../output.ts';
 import { DP_GROUPS_HELP, DP_ROWS_HELP, describeDp, dpOptions } from './dp-options.ts';
@@ -147,7 +146,7 @@ export function registerQueryCommands(program: Command): void {
       async (
         name: string,
         opts: {
-          as: string;
+          as?: string;
           sql?: string;
           template?: string;
           param?: string[];
@@ -184,11 +183,8 @@ export function registerQueryCommands(program: Command): void {
           signal: cancel.signal,
           ...withDp(dpOptions(opts.dpMaxGroups, opts.dpMaxRows)),
         };
-        const outcome = await withWorkspace(cmd, (ws) =>
-          opts.template !== undefined
-            ? runTemplate(ws, name, opts.as, opts.template, values, runOptions)
-            : runQuery(ws, name, opts.as, opts.sql ?? '', runOptions),
-        ).finally(() => {
+        const source = opts.template !== undefined ? { template: opts.template, values } : { sql: opts.sql ?? '' };
+        const outcome = await withBackend(cmd, async (b) => b.queries.run(name, await b.actor(opts.as), source, runOptions)).finally(() => {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
         });
@@ -199,16 +195,16 @@ export function registerQueryCommands(program: Command): void {
   q.command('cancel <collaboration> <query-id>')
     .description('stop one of your running queries (it is recorded as cancelled)')
     .requiredOption('--as <member>', 'acting member (the runner)')
-    .action(async (name: string, id: string, opts: { as: string }, cmd: Command) => {
-      await withWorkspace(cmd, (ws) => cancelQuery(ws.db, name, opts.as, id));
+    .action(async (name: string, id: string, opts: { as?: string }, cmd: Command) => {
+      await withBackend(cmd, async (b) => b.queries.cancel(name, await b.actor(opts.as), id));
       process.stdout.write(`asked query ${id} to stop\n`);
     });
   q.command('list <collaboration>')
     .description('your own queries in a collaboration')
     .requiredOption('--as <member>', 'acting member')
     .option('--format <format>', 'table|json|csv')
-    .action(async (name: string, opts: { as: string; format?: string }, cmd: Command) => {
-      const entries = await withWorkspace(cmd, (ws) => listOwnQueries(ws.db, name, opts.as));
+    .action(async (name: string, opts: { as?: string; format?: string }, cmd: Command) => {
+      const entries = await withBackend(cmd, async (b) => b.queries.listOwn(name, await b.actor(opts.as)));
       const format = pickFormat(opts.format);
       if (format === 'json') printJson(entries);
       else printRecords(format, logRecords(entries), ['id', 'submittedAt', 'status', 'error', 'rowCount', 'durationMs', 'tables']);
@@ -221,8 +217,8 @@ export function registerQueryCommands(program: Command): void {
     )
     .requiredOption('--as <member>', 'acting member')
     .option('--format <format>', 'table|json|csv')
-    .action(async (name: string, opts: { as: string; format?: string }, cmd: Command) => {
-      const entries = await withWorkspace(cmd, (ws) => queryLogs(ws.db, name, opts.as));
+    .action(async (name: string, opts: { as?: string; format?: string }, cmd: Command) => {
+      const entries = await withBackend(cmd, async (b) => b.queries.logs(name, await b.actor(opts.as)));
       const format = pickFormat(opts.format);
       if (format === 'json') printJson(entries);
       else {

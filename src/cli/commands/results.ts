@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { deleteResult, listResults } from '../../collaboration/results.ts';
-import { withWorkspace } from '../context.ts';
+import { withBackend } from '../context.ts';
 import { pickFormat, printJson, printRecords } from '../output.ts';
 
 export function registerResultsCommands(program: Command): void {
@@ -8,8 +7,8 @@ export function registerResultsCommands(program: Command): void {
   r.command('list')
     .requiredOption('--as <member>', 'acting member')
     .option('--format <format>', 'table|json|csv')
-    .action(async (opts: { as: string; format?: string }, cmd: Command) => {
-      const results = await withWorkspace(cmd, (ws) => listResults(ws, opts.as));
+    .action(async (opts: { as?: string; format?: string }, cmd: Command) => {
+      const results = await withBackend(cmd, async (b) => b.results.list(await b.actor(opts.as)));
       const format = pickFormat(opts.format);
       if (format === 'json') printJson(results);
       else {
@@ -22,8 +21,8 @@ export function registerResultsCommands(program: Command): void {
     });
   r.command('delete <result-id>')
     .requiredOption('--as <member>', 'acting member (the receiver)')
-    .action(async (id: string, opts: { as: string }, cmd: Command) => {
-      await withWorkspace(cmd, (ws) => deleteResult(ws, opts.as, id));
+    .action(async (id: string, opts: { as?: string }, cmd: Command) => {
+      await withBackend(cmd, async (b) => b.results.delete(await b.actor(opts.as), id));
       process.stdout.write(`deleted result ${id}\n`);
     });
 }

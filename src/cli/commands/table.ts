@@ -1,32 +1,32 @@
 import type { Command } from 'commander';
-import { createTable, deleteTable, listTables, showTable, updateTable, type ConfiguredTableInfo } from '../../collaboration/tables.ts';
-import { ruleToDocument } from '../../rules/rule-document.ts';
-import { actor, commaList, withWorkspace } from '../context.ts';
+import type { TableView } from '../backends/backend.ts';
+import { commaList, withBackend } from '../context.ts';
 import { pickFormat, printJson, printRecords } from '../output.ts';
 import { readRuleFile } from '../read-rule.ts';
 
-function describe(table: ConfiguredTableInfo): Record<string, unknown> {
+/** The JSON a table command prints: the table without its rule kind (the rule says it). */
+function describe(table: TableView): Record<string, unknown> {
   return {
     member: table.member,
-    table: table.name,
+    table: table.table,
     dataset: table.dataset,
     version: table.version,
     columns: table.columns.map((c) => ({ name: c.name, type: c.type })),
-    rule: ruleToDocument(table.rule),
+    rule: table.rule,
   };
 }
 
-function show(format: string | undefined, table: ConfiguredTableInfo, verb: string): void {
+function show(format: string | undefined, table: TableView, verb: string): void {
   if (pickFormat(format) === 'json') {
     printJson(describe(table));
     return;
   }
   process.stdout.write(
-    `${verb} table ${table.member}/${table.name} (rule version ${table.version}, ${table.rule.kind} rule) over dataset ${table.dataset}\n` +
+    `${verb} table ${table.member}/${table.table} (rule version ${table.version}, ${table.kind} rule) over dataset ${table.dataset}\n` +
       `allowed columns: ${table.columns.map((c) => c.name).join(', ')}\n` +
-      `rule: ${JSON.stringify(ruleToDocument(table.rule))}\n`,
+      `rule: ${JSON.stringify(table.rule)}\n`,
   );
-  if (table.rule.kind === 'list') {
+  if (table.kind === 'list') {
     process.stdout.write(
       'note: a list rule delivers row-level values: whoever may query this table learns the values of its list columns for the overlap.\n',
     );
@@ -48,11 +48,11 @@ export function registerTableCommands(program: Command): void {
     .option('--format <format>', 'table|json')
     .action(
       async (member: string, name: string, opts: { dataset: string; rule: string; columns?: string; as?: string; format?: string }, cmd: Command) => {
-        actor(opts.as, member);
-        const document = readRuleFile(opts.rule);
-        const created = await withWorkspace(cmd, (ws) =>
-          createTable(ws.db, member, name, opts.dataset, commaList(opts.columns), document),
-        );
+        const created = await withBackend(cmd, async (b) => {
+          const who = await b.actor(opts.as, member);
+          const document = readRuleFile(opts.rule);
+          return b.tables.create(who, name, opts.dataset, commaList(opts.columns), document);
+        });
         show(opts.format, created, 'created');
       },
     );
@@ -64,9 +64,11 @@ export function registerTableCommands(program: Command): void {
     .option('--as <member>', 'acting member (defaults to <member>)')
     .option('--format <format>', 'table|json')
     .action(async (member: string, name: string, opts: { rule?: string; columns?: string; as?: string; format?: string }, cmd: Command) => {
-      actor(opts.as, member);
-      const document = opts.rule === undefined ? undefined : readRuleFile(opts.rule);
-      const updated = await withWorkspace(cmd, (ws) => updateTable(ws.db, member, name, commaList(opts.columns), document));
+      const updated = await withBackend(cmd, async (b) => {
+        const who = await b.actor(opts.as, member);
+        const document = opts.rule === undefined ? undefined : readRuleFile(opts.rule);
+        return b.tables.update(who, name, commaList(opts.columns), document);
+      });
       show(opts.format, updated, 'updated');
     });
   table
@@ -74,8 +76,7 @@ export function registerTableCommands(program: Command): void {
     .option('--as <member>', 'acting member (defaults to <member>)')
     .option('--format <format>', 'table|json')
     .action(async (member: string, name: string, opts: { as?: string; format?: string }, cmd: Command) => {
-      actor(opts.as, member);
-      const shown = await withWorkspace(cmd, (ws) => showTable(ws.db, member, name));
+      const shown = await withBackend(cmd, async (b) => b.tables.show(await b.actor(opts.as, member), name));
       show(opts.format, shown, 'configured');
     });
   table
@@ -83,11 +84,10 @@ export function registerTableCommands(program: Command): void {
     .option('--as <member>', 'acting member (defaults to <member>)')
     .option('--format <format>', 'table|json|csv')
     .action(async (member: string, opts: { as?: string; format?: string }, cmd: Command) => {
-      actor(opts.as, member);
-      const tables = await withWorkspace(cmd, (ws) => listTables(ws.db, member));
+      const tables = await withBackend(cmd, async (b) => b.tables.list(await b.actor(opts.as, member)));
       printRecords(
         pickFormat(opts.format),
-        tables.map((t) => ({ ...describe(t), kind: t.rule.kind })),
+        tables.map((t) => ({ ...describe(t), kind: t.kind })),
         ['table', 'dataset', 'version', 'kind'],
       );
     });
@@ -96,8 +96,7 @@ export function registerTableCommands(program: Command): void {
     .description('delete a configured table; refused while it is associated into a collaboration')
     .option('--as <member>', 'acting member (defaults to <member>)')
     .action(async (member: string, name: string, opts: { as?: string }, cmd: Command) => {
-      actor(opts.as, member);
-      await withWorkspace(cmd, (ws) => deleteTable(ws.db, member, name));
+      await withBackend(cmd, async (b) => b.tables.delete(await b.actor(opts.as, member), name));
       process.stdout.write(`deleted table ${member}/${name}\n`);
     });
 }

@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { invalid, refused } from '../../collaboration/errors.ts';
-import { approvalsOf, setApproval } from '../../collaboration/template-approvals.ts';
-import { createTemplate, findTemplate, listTemplates } from '../../collaboration/templates.ts';
-import { describeTemplate } from '../../collaboration/template-review.ts';
 import { formatParameterSpec, parseParameterSpec } from '../../sql/template-spec.ts';
-import { withWorkspace } from '../context.ts';
+import { withBackend } from '../context.ts';
 import { pickFormat, printJson, printRecords } from '../output.ts';
 import { formatDiagnostic } from '../diagnostics.ts';
 
@@ -35,14 +32,15 @@ export function registerTemplateCommands(program: Command): void {
     .option('--param <spec>', 'name:TYPE[=default][:in=a|b|c][:range=lo..hi] (repeatable)', collect)
     .option('--format <format>', 'table|json')
     .action(
-      async (name: string, opts: { as: string; name: string; sqlFile: string; description: string; param?: string[]; format?: string }, cmd: Command) => {
-        const parameters = (opts.param ?? []).map((spec) => {
+      async (name: string, opts: { as?: string; name: string; sqlFile: string; description: string; param?: string[]; format?: string }, cmd: Command) => {
+        // Checked here, before anything is sent or opened: a bad spec is a refusal (exit 3).
+        const parameters = opts.param ?? [];
+        for (const spec of parameters) {
           const parsed = parseParameterSpec(spec);
           if (!parsed.ok) throw refused(parsed.error);
-          return parsed.value;
-        });
-        const created = await withWorkspace(cmd, (ws) =>
-          createTemplate(ws, name, opts.as, { name: opts.name, description: opts.description, sql: readSqlFile(opts.sqlFile), parameters }),
+        }
+        const created = await withBackend(cmd, async (b) =>
+          b.templates.create(name, await b.actor(opts.as), { name: opts.name, description: opts.description, sql: readSqlFile(opts.sqlFile), parameters }),
         );
         if (pickFormat(opts.format) === 'json') printJson(created);
         else {
@@ -56,8 +54,8 @@ export function registerTemplateCommands(program: Command): void {
   t.command('list <collaboration>')
     .requiredOption('--as <member>', 'acting member')
     .option('--format <format>', 'table|json|csv')
-    .action(async (name: string, opts: { as: string; format?: string }, cmd: Command) => {
-      const list = await withWorkspace(cmd, (ws) => listTemplates(ws, name, opts.as));
+    .action(async (name: string, opts: { as?: string; format?: string }, cmd: Command) => {
+      const list = await withBackend(cmd, async (b) => b.templates.list(name, await b.actor(opts.as)));
       printRecords(
         pickFormat(opts.format),
         list.map((x) => ({ ...x, tables: x.tables.join(','), parameters: x.parameters.map(formatParameterSpec).join(' ') })),
@@ -68,11 +66,8 @@ export function registerTemplateCommands(program: Command): void {
     .description('for reviewers: the SQL that will run, the tables and columns it reads, its outputs, approvals')
     .requiredOption('--as <member>', 'acting member')
     .option('--format <format>', 'table|json')
-    .action(async (name: string, template: string, opts: { as: string; format?: string }, cmd: Command) => {
-      const review = await withWorkspace(cmd, async (ws) => {
-        const found = await findTemplate(ws, name, opts.as, template);
-        return { ...(await describeTemplate(ws, found)), approvals: await approvalsOf(ws, name, found) };
-      });
+    .action(async (name: string, template: string, opts: { as?: string; format?: string }, cmd: Command) => {
+      const review = await withBackend(cmd, async (b) => b.templates.show(name, await b.actor(opts.as), template));
       if (pickFormat(opts.format) === 'json') {
         printJson(review);
         return;
@@ -92,8 +87,8 @@ export function registerTemplateCommands(program: Command): void {
       .description(`${verb} a template over your table (lists or unlists its id in the custom rule's allowedAnalyses)`)
       .requiredOption('--as <member>', 'acting member (the table owner)')
       .requiredOption('--table <table>', 'your table, by its name in the collaboration')
-      .action(async (name: string, template: string, opts: { as: string; table: string }, cmd: Command) => {
-        const change = await withWorkspace(cmd, (ws) => setApproval(ws, name, template, opts.as, opts.table, verb === 'approve'));
+      .action(async (name: string, template: string, opts: { as?: string; table: string }, cmd: Command) => {
+        const change = await withBackend(cmd, async (b) => b.templates.setApproval(name, template, await b.actor(opts.as), opts.table, verb === 'approve'));
         process.stdout.write(
           `${verb === 'approve' ? 'approved' : 'revoked'} template ${change.template.name} (${change.template.id}) on ${change.table} (rule version ${change.ruleVersion})\n`,
         );

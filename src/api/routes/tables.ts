@@ -1,0 +1,126 @@
+import type { FastifyInstance } from 'fastify';
+import { createTable, deleteTable, listTables, showTable, updateTable, type ConfiguredTableInfo } from '../../collaboration/tables.ts';
+import { ruleToDocument } from '../../rules/rule-document.ts';
+import { CleanroomError } from '../../collaboration/errors.ts';
+import { setBudget } from '../../collaboration/privacy-budgets.ts';
+import { validateBudgetSettings } from '../../privacy/budget.ts';
+import { requireSelfPath } from '../principal.ts';
+import type { ApiContext } from './context.ts';
+import { memberParams, nameSchema, stringList } from './schemas.ts';
+
+const tableParams = {
+  type: 'object',
+  required: ['member', 'table'],
+  properties: { member: nameSchema, table: nameSchema },
+} as const;
+
+/** The same fields `table show --format json` prints. */
+export function describeTable(table: ConfiguredTableInfo): Record<string, unknown> {
+  return {
+    member: table.member,
+    table: table.name,
+    dataset: table.dataset,
+    version: table.version,
+    kind: table.rule.kind,
+    columns: table.columns.map((c) => ({ name: c.name, type: c.type })),
+    rule: ruleToDocument(table.rule),
+  };
+}
+
+const ruleSchema = { type: 'object', description: 'the analysis rule document (JSON as AWS Clean Rooms writes it; docs/rules.md)' } as const;
+
+/** Configured tables: a member's datasets exposed under one analysis rule. */
+export function registerTableRoutes(app: FastifyInstance, { workspace }: ApiContext): void {
+  const { db } = workspace;
+
+  app.post<{ Params: { member: string }; Body: { name: string; dataset: string; rule: unknown; columns?: string[] } }>(
+    '/v1/members/:member/tables',
+    {
+      schema: {
+        tags: ['tables'],
+        summary: 'expose one of your datasets under an analysis rule',
+        params: memberParams,
+        body: {
+          type: 'object',
+          required: ['name', 'dataset', 'rule'],
+          additionalProperties: false,
+          properties: { name: nameSchema, dataset: nameSchema, rule: ruleSchema, columns: stringList },
+        },
+      },
+    },
+    async (request, reply) => {
+      const member = requireSelfPath(request, request.params.member);
+      const { name, dataset, rule, columns } = request.body;
+      return reply.code(201).send(describeTable(await createTable(db, member, name, dataset, columns, rule)));
+    },
+  );
+
+  app.get<{ Params: { member: string } }>(
+    '/v1/members/:member/tables',
+    { schema: { tags: ['tables'], summary: 'your configured tables', params: memberParams } },
+    async (request) => (await listTables(db, requireSelfPath(request, request.params.member))).map(describeTable),
+  );
+
+  app.get<{ Params: { member: string; table: string } }>(
+    '/v1/members/:member/tables/:table',
+    { schema: { tags: ['tables'], summary: 'one of your configured tables', params: tableParams } },
+    async (request) => describeTable(await showTable(db, requireSelfPath(request, request.params.member), request.params.table)),
+  );
+
+  app.patch<{ Params: { member: string; table: string }; Body: { rule?: unknown; columns?: string[] } }>(
+    '/v1/members/:member/tables/:table',
+    {
+      schema: {
+        tags: ['tables'],
+        summary: 'replace the rule and/or the allowed columns (a new rule version)',
+        params: tableParams,
+        body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { rule: ruleSchema, columns: stringList } },
+      },
+    },
+    async (request) => {
+      const member = requireSelfPath(request, request.params.member);
+      return describeTable(await updateTable(db, member, request.params.table, request.body.columns, request.body.rule));
+    },
+  );
+
+  app.delete<{ Params: { member: string; table: string } }>(
+    '/v1/members/:member/tables/:table',
+    { schema: { tags: ['tables'], summary: 'delete a configured table; refused while it is associated', params: tableParams } },
+    async (request) => {
+      const member = requireSelfPath(request, request.params.member);
+      await deleteTable(db, member, request.params.table);
+      return { deleted: `${member}/${request.params.table}` };
+    },
+  );
+
+  app.put<{
+    Params: { member: string; table: string };
+    Body: { epsilon: number; delta?: number; usersNoisePerQuery?: number; refresh?: 'none' | 'monthly' };
+  }>(
+    '/v1/members/:member/tables/:table/privacy-budget',
+    {
+      schema: {
+        tags: ['privacy'],
+        summary: 'set the differential-privacy budget of your table (across all its collaborations)',
+        params: tableParams,
+        body: {
+          type: 'object',
+          required: ['epsilon'],
+          additionalProperties: false,
+          properties: {
+            epsilon: { type: 'number' },
+            delta: { type: 'number' },
+            usersNoisePerQuery: { type: 'number' },
+            refresh: { type: 'string', enum: ['none', 'monthly'] },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const member = requireSelfPath(request, request.params.member);
+      const checked = validateBudgetSettings(request.body);
+      if (!checked.ok) throw new CleanroomError('invalid', checked.error);
+      return setBudget(workspace, member, request.params.table, checked.value);
+    },
+  );
+}

@@ -1,0 +1,42 @@
+import type { Http } from './http.ts';
+import { seg } from './http.ts';
+import type { TableView } from './types.ts';
+
+export interface NewTable {
+  readonly name: string;
+  readonly dataset: string;
+  /** The analysis rule document. */
+  readonly rule: unknown;
+  /** Allowed columns (default: the columns the rule names). */
+  readonly columns?: readonly string[];
+}
+
+/** Configured tables: a member's datasets exposed under one analysis rule. */
+export class TablesApi {
+  constructor(private readonly http: Http) {}
+
+  /** POST /v1/members/{member}/tables */
+  create(member: string, table: NewTable): Promise<TableView> {
+    return this.http.json('POST', `/v1/members/${seg(member)}/tables`, { json: table });
+  }
+
+  /** GET /v1/members/{member}/tables */
+  list(member: string): Promise<TableView[]> {
+    return this.http.json('GET', `/v1/members/${seg(member)}/tables`);
+  }
+
+  /** GET /v1/members/{member}/tables/{table} */
+  show(member: string, table: string): Promise<TableView> {
+    return this.http.json('GET', `/v1/members/${seg(member)}/tables/${seg(table)}`);
+  }
+
+  /** PATCH /v1/members/{member}/tables/{table}: a new rule version. */
+  update(member: string, table: string, change: { readonly rule?: unknown; readonly columns?: readonly string[] }): Promise<TableView> {
+    return this.http.json('PATCH', `/v1/members/${seg(member)}/tables/${seg(table)}`, { json: change });
+  }
+
+  /** DELETE /v1/members/{member}/tables/{table} */
+  delete(member: string, table: string): Promise<{ deleted: string }> {
+    return this.http.json('DELETE', `/v1/members/${seg(member)}/tables/${seg(table)}`);
+  }
+}
