@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   );
   for (let i = 0; i < MEMBERS; i++) await duck.run(customerSql(i, join(dir, `customers_${i}.csv`)));
 
-  const workspace = await Workspace.open(join(dir, 'home'), { threads: 1, memoryLimit: '2GB' });
+  const workspace = await Workspace.open(join(dir, 'home'), { threads: 1, memoryLimit: '2GB', engineConcurrency: 2 });
   const admin = await createApiKey(workspace.db, { member: null, createdBy: 'bench' });
   const server = await buildServer({ workspace, rateLimitPerMinute: false, limits: { perMember: 5, running: 2 } });
   const base = await server.app.listen({ host: '127.0.0.1', port: 0 });

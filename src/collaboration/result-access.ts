@@ -1,6 +1,12 @@
-import type { ResultColumn } from '../engine/engine.ts';
-import type { ResultFileFormat } from '../engine/result-file-reader.ts';
-import { notFound } from './errors.ts';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { CellValue, ResultColumn } from '../engine/engine.ts';
+import { streamResultRows, type ResultFileFormat } from '../engine/result-file-reader.ts';
+import { conflict, notFound } from './errors.ts';
+import { exportResult } from './results.ts';
 import type { Workspace } from './workspace.ts';
 
 export interface OwnResult {
@@ -46,5 +52,58 @@ export async function withStagedResult<T>(workspace: Workspace, result: OwnResul
     return await work(staged.path);
   } finally {
     await staged.release();
+  }
+}
+
+function csvField(value: CellValue): string {
+  if (value === null) return '';
+  const text = String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/**
+ * A result's rows as CSV (header first) or NDJSON text, chunk by chunk, read from its
+ * plaintext copy at `path` (see withStagedResult): downloads and exports stream it
+ * without holding the result in memory.
+ */
+export async function* convertedRows(path: string, stored: ResultFileFormat, to: 'csv' | 'json'): AsyncGenerator<string> {
+  let first = true;
+  for await (const chunk of streamResultRows(path, stored)) {
+    const lines: string[] = [];
+    if (first && to === 'csv') lines.push(chunk.columns.map((c) => csvField(c.name)).join(','));
+    first = false;
+    for (const row of chunk.rows) {
+      lines.push(to === 'csv' ? row.map(csvField).join(',') : JSON.stringify(Object.fromEntries(chunk.columns.map((c, i) => [c.name, row[i] ?? null]))));
+    }
+    if (lines.length > 0) yield `${lines.join('\n')}\n`;
+  }
+}
+
+/**
+ * Writes one received result to a local file as Parquet, CSV or NDJSON (default: as
+ * stored), through a temporary name so a failure leaves no partial file.
+ *
+ * @example
+ *   await exportResultAs(ws, 'brand', id, './overlap.csv', 'csv');
+ */
+export async function exportResultAs(workspace: Workspace, member: string, resultId: string, destination: string, format?: 'parquet' | 'csv' | 'json'): Promise<void> {
+  const result = await findOwnResult(workspace, member, resultId);
+  const wanted = format ?? result.format;
+  if (wanted === result.format) {
+    await exportResult(workspace, member, resultId, destination);
+    return;
+  }
+  if (wanted === 'parquet') {
+    throw conflict('format-unavailable', `result '${resultId}' is stored as ${result.format}; export it as csv or json`);
+  }
+  const partial = join(dirname(destination), `.${basename(destination)}.partial`);
+  try {
+    await withStagedResult(workspace, result, (path) =>
+      pipeline(Readable.from(convertedRows(path, result.format, wanted)), createWriteStream(partial, { flags: 'wx', mode: 0o600 })),
+    );
+    await rename(partial, destination);
+  } catch (e) {
+    await rm(partial, { force: true });
+    throw e;
   }
 }

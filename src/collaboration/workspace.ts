@@ -25,6 +25,8 @@ export interface WorkspaceOptions {
   /** Per-query engine memory (DuckDB syntax). */
   readonly memoryLimit?: string;
   readonly threads?: number;
+  /** Protected queries the engine runs at once (default 1; the server: its running limit). */
+  readonly engineConcurrency?: number;
   /**
    * The object store backend (datasets and results), encrypted at rest by the workspace.
    * Default: `CLEANROOM_STORE` (docs/storage.md), else `<home>/store`.
@@ -93,6 +95,7 @@ export class Workspace {
       const engine = new DuckDbEngine({
         memoryLimit: options.memoryLimit ?? env['CLEANROOM_MEMORY_LIMIT'] ?? '4GB',
         threads: options.threads ?? Number(env['CLEANROOM_THREADS'] ?? 2),
+        ...(options.engineConcurrency !== undefined ? { concurrency: options.engineConcurrency } : {}),
       });
       const workspace = new Workspace(root, db, store, engine, scratch, fields, keyring.provider, close);
       await sweepOrphans(workspace, ORPHAN_GRACE_MS);

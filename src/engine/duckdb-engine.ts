@@ -13,6 +13,11 @@ export interface DuckDbEngineOptions {
   readonly memoryLimit: string;
   /** Per-query threads; DuckDB's default is every core. */
   readonly threads: number;
+  /**
+   * Queries run at once (default 1). Each has its own memory cap and threads, so the
+   * machine needs `concurrency` x `memoryLimit`; the server sets it to its running limit.
+   */
+  readonly concurrency?: number;
 }
 
 /**
@@ -34,19 +39,30 @@ export class EngineError extends Error {
  * Runs protected queries on DuckDB, one fresh in-memory instance per query, sealed
  * before any user-derived SQL runs: it may read exactly the data files of the tables it
  * was given and write only into the query's private work folder; then the
- * configuration is locked so the query cannot reopen access. Queries are queued so one
- * runs at a time with the configured memory and threads.
+ * configuration is locked so the query cannot reopen access. Queries wait for one of
+ * `concurrency` slots, each with the configured memory and threads.
  */
 export class DuckDbEngine implements Engine {
   readonly name = 'duckdb';
-  private queue: Promise<unknown> = Promise.resolve();
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly options: DuckDbEngineOptions) {}
 
-  runProtected(request: ProtectedRunRequest): Promise<ProtectedRunOutcome> {
-    const run = this.queue.then(() => this.runNow(request));
-    this.queue = run.catch(() => undefined);
-    return run;
+  async runProtected(request: ProtectedRunRequest): Promise<ProtectedRunOutcome> {
+    if (this.running >= Math.max(1, this.options.concurrency ?? 1)) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.running += 1;
+    }
+    try {
+      return await this.runNow(request);
+    } finally {
+      // The slot passes straight to the next waiter, or is freed.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running -= 1;
+    }
   }
 
   private async runNow(request: ProtectedRunRequest): Promise<ProtectedRunOutcome> {

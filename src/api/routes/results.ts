@@ -1,20 +1,13 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { deleteResult, listResults } from '../../collaboration/results.ts';
-import { findOwnResult, withStagedResult, type OwnResult } from '../../collaboration/result-access.ts';
+import { convertedRows, findOwnResult, withStagedResult, type OwnResult } from '../../collaboration/result-access.ts';
 import type { Workspace } from '../../collaboration/workspace.ts';
-import type { CellValue } from '../../engine/engine.ts';
-import { readResultPage, streamResultRows } from '../../engine/result-file-reader.ts';
+import { readResultPage } from '../../engine/result-file-reader.ts';
 import { memberOf } from '../principal.ts';
 import type { ApiContext } from './context.ts';
 
 const resultParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } } } as const;
-
-function csvField(value: CellValue): string {
-  if (value === null) return '';
-  const text = String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
 
 /** The result without the store's key (an operator detail). */
 function describe(result: OwnResult): Record<string, unknown> {
@@ -22,29 +15,26 @@ function describe(result: OwnResult): Record<string, unknown> {
   return rest;
 }
 
-/**
- * Streams a result converted to CSV or NDJSON row chunk by row chunk, from a plaintext
- * copy that exists only while the response is written.
- */
+/** Streams a result converted to CSV or NDJSON from a plaintext copy that exists only while the response is written. */
 function sendConverted(workspace: Workspace, reply: FastifyReply, result: OwnResult, to: 'csv' | 'json'): FastifyReply {
   const out = new PassThrough();
   void withStagedResult(workspace, result, async (path) => {
-    let first = true;
-    for await (const chunk of streamResultRows(path, result.format)) {
-      if (first && to === 'csv') out.write(`${chunk.columns.map((c) => csvField(c.name)).join(',')}\n`);
-      first = false;
-      for (const row of chunk.rows) {
-        if (to === 'csv') out.write(`${row.map(csvField).join(',')}\n`);
-        else out.write(`${JSON.stringify(Object.fromEntries(chunk.columns.map((c, i) => [c.name, row[i] ?? null])))}\n`);
+    for await (const text of convertedRows(path, result.format, to)) {
+      // A client that went away closes the stream: stop, so the plaintext copy is removed.
+      if (out.destroyed) return;
+      if (!out.write(text)) {
+        await new Promise<void>((resolve) => {
+          out.once('drain', resolve);
+          out.once('close', resolve);
+        });
       }
     }
   }).then(
     () => out.end(),
     (e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))),
   );
-  const type = to === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson';
   return reply
-    .type(type)
+    .type(to === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
     .header('content-disposition', `attachment; filename="${result.id}.${to === 'csv' ? 'csv' : 'ndjson'}"`)
     .send(out);
 }

@@ -90,6 +90,8 @@ export interface QueryBackend {
 export interface ResultBackend {
   list(actor: string): Promise<ResultInfo[]>;
   delete(actor: string, id: string): Promise<void>;
+  /** Writes the result to a local file, as stored or converted to CSV/NDJSON. */
+  export(actor: string, id: string, destination: string, format?: 'parquet' | 'csv' | 'json'): Promise<void>;
 }
 
 export interface InsightRunOutcome {

@@ -1,3 +1,4 @@
+import { exportResultAs } from '../../collaboration/result-access.ts';
 import { associate, disassociate } from '../../collaboration/associations.ts';
 import { cancelQuery } from '../../collaboration/cancel-query.ts';
 import { acceptCollaboration, createCollaboration, enableDifferenceChecks, findCollaboration, listCollaborations } from '../../collaboration/collaborations.ts';
@@ -92,6 +93,7 @@ export function embeddedBackend(lazy: LazyWorkspace): Backend {
     results: {
       list: async (who) => listResults(await ws(), who),
       delete: async (who, id) => deleteResult(await ws(), who, id),
+      export: async (who, id, destination, format) => exportResultAs(await ws(), who, id, destination, format),
     },
     insights: {
       list: async () =>

@@ -2,6 +2,7 @@ import type { CleanroomClient } from '../../client/cleanroom-client.ts';
 import type { QuerySubmission, SubmitOptions } from '../../client/types.ts';
 import type { DeliveryOptions } from '../../collaboration/run-query.ts';
 import type { Backend, RunInput } from './backend.ts';
+import { saveDownload } from '../../client/node-download.ts';
 import { remoteActor } from './remote-actor.ts';
 import { remoteDatasets } from './remote-datasets.ts';
 import { outcomeOf, resultLocation, runToEnd } from './remote-outcome.ts';
@@ -92,6 +93,7 @@ export function remoteBackend(client: CleanroomClient): Backend {
           createdAt: r.createdAt,
         })),
       delete: async (_who, id) => void (await client.results.delete(id)),
+      export: async (_who, id, destination, format) => saveDownload(await client.results.download(id, format), destination),
     },
     insights: {
       list: () => client.insights.list(),

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withBackend } from '../context.ts';
-import { pickFormat, printJson, printRecords } from '../output.ts';
+import { pickFormat, printJson, printRecords, UsageError } from '../output.ts';
 
 export function registerResultsCommands(program: Command): void {
   const r = program.command('results').description("results in the receiver's store");
@@ -18,6 +18,22 @@ export function registerResultsCommands(program: Command): void {
           ['id', 'queryId', 'createdAt', 'rowCount', 'format', 'columns', 'location'],
         );
       }
+    });
+  r.command('export <result-id>')
+    .description(
+      'write a result you received to a file (results are encrypted at rest; this is your plaintext copy)\n' +
+        'example: cleanroom results export 3f2a... --as brand --out overlap.csv --format csv',
+    )
+    .requiredOption('--as <member>', 'acting member (the receiver)')
+    .requiredOption('--out <file>', 'the file to write (written whole under a temporary name, then renamed)')
+    .option('--format <format>', 'parquet|csv|json (NDJSON); default: as stored')
+    .action(async (id: string, opts: { as?: string; out: string; format?: string }, cmd: Command) => {
+      const format = opts.format;
+      if (format !== undefined && format !== 'parquet' && format !== 'csv' && format !== 'json') {
+        throw new UsageError(`--format must be parquet, csv or json, not '${format}'`);
+      }
+      await withBackend(cmd, async (b) => b.results.export(await b.actor(opts.as), id, opts.out, format));
+      process.stdout.write(`wrote result ${id} to ${opts.out}\n`);
     });
   r.command('delete <result-id>')
     .requiredOption('--as <member>', 'acting member (the receiver)')

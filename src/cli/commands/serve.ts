@@ -83,7 +83,9 @@ export function registerServeCommand(program: Command): void {
         );
       }
       const globals = cmd.optsWithGlobals<{ home?: string }>();
+      const running = whole('--max-running', flags.maxRunning, 1);
       const workspace = await Workspace.open(defaultHome(globals.home), {
+        engineConcurrency: running,
         ...(flags.queryMemory ? { memoryLimit: flags.queryMemory } : {}),
         ...(flags.queryThreads ? { threads: whole('--query-threads', flags.queryThreads, 1) } : {}),
       });
@@ -92,7 +94,7 @@ export function registerServeCommand(program: Command): void {
         workspace,
         limits: {
           perMember: whole('--max-queries-per-member', flags.maxQueriesPerMember, 1),
-          running: whole('--max-running', flags.maxRunning, 1),
+          running,
           timeoutMs: whole('--query-timeout', flags.queryTimeout, 1) * 1000,
         },
         maxUploadBytes: parseBytes('--max-upload', flags.maxUpload),
