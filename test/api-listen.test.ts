@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
+import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLoopback, parseBytes } from '../src/cli/commands/serve.ts';
@@ -33,6 +34,26 @@ describe('a listening server', () => {
       const anonymous = await fetch(`${base}/v1/me`);
       expect(anonymous.status).toBe(401);
       expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
+    } finally {
+      await world.close();
+    }
+  });
+
+  it('logs one JSON line per request with its request id, never the key', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString().split('\n').filter((l) => l !== ''));
+        done();
+      },
+    });
+    const world = await ApiWorld.start({ logger: { level: 'info', stream } });
+    try {
+      const r = await world.call(world.adminToken, 'GET', '/v1/me');
+      const id = String(r.headers['x-request-id']);
+      const records = lines.map((l) => JSON.parse(l) as { reqId?: string; msg?: string });
+      expect(records.filter((x) => x.reqId === id).map((x) => x.msg)).toEqual(['incoming request', 'request completed']);
+      expect(lines.join('\n')).not.toContain(world.adminToken.slice(4));
     } finally {
       await world.close();
     }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../metadata/schema.ts';
 import { findCollaboration, requireMembership } from './collaborations.ts';
 import { conflict, notFound } from './errors.ts';
+import { workerPlace } from './worker-identity.ts';
 
 /**
  * Asks the process running one of the caller's queries to stop it (embedded mode: the
@@ -12,7 +13,7 @@ export async function cancelQuery(db: Kysely<Database>, collaborationName: strin
   await requireMembership(db, collaboration, actor, false);
   const row = await db
     .selectFrom('queries')
-    .select(['status', 'worker_pid', 'runner'])
+    .select(['status', 'worker_pid', 'worker_host', 'runner'])
     .where('id', '=', queryId)
     .where('collaboration_id', '=', collaboration.id)
     .executeTakeFirst();
@@ -21,6 +22,10 @@ export async function cancelQuery(db: Kysely<Database>, collaborationName: strin
     throw conflict('query-finished', `query '${queryId}' is already ${row.status}`);
   }
   if (row.worker_pid === null) throw conflict('query-not-cancellable', `query '${queryId}' has no running process`);
+  // A pid is only meaningful on the machine and boot that recorded it.
+  if (workerPlace(row.worker_host) !== 'here') {
+    throw conflict('query-not-cancellable', `query '${queryId}' runs on another machine`, 'cancel it through that server (`--server`)');
+  }
   try {
     process.kill(row.worker_pid, 'SIGTERM');
   } catch {

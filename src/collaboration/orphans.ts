@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { recordQueryChange } from '../audit/query-entry.ts';
+import { workerHost, workerPlace } from './worker-identity.ts';
 import type { Workspace } from './workspace.ts';
 
 /**
@@ -52,11 +53,15 @@ function isAlive(pid: number): boolean {
 async function failInterruptedQueries(workspace: Workspace): Promise<void> {
   const open = await workspace.db
     .selectFrom('queries')
-    .select(['id', 'worker_pid'])
+    .select(['id', 'worker_pid', 'worker_host'])
     .where('status', 'in', ['submitted', 'running'])
     .execute();
+  const here = workerHost();
   for (const q of open) {
-    if (q.worker_pid !== null && isAlive(q.worker_pid)) continue;
+    const place = workerPlace(q.worker_host, here);
+    // Another server's query (a shared PostgreSQL control plane): only it can tell.
+    if (place === 'elsewhere') continue;
+    if (place === 'here' && q.worker_pid !== null && isAlive(q.worker_pid)) continue;
     await recordQueryChange(workspace.db, q.id, (trx) =>
       trx
         .updateTable('queries')

@@ -3,6 +3,7 @@ import { recordQueryChange, type QueryText } from '../audit/query-entry.ts';
 import type { Database, QueriesTable } from '../metadata/schema.ts';
 import type { Diagnostic } from '../sql/diagnostic.ts';
 import { nowIso } from './clock.ts';
+import { workerHost } from './worker-identity.ts';
 
 export type QueryStatus = 'submitted' | 'running' | 'succeeded' | 'failed' | 'refused' | 'cancelled';
 
@@ -41,6 +42,7 @@ export async function insertQuery(
       table_stats_json: null,
       internal_error: null,
       worker_pid: process.pid,
+      worker_host: workerHost(),
       submitted_at: nowIso(),
       started_at: null,
       finished_at: null,

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import { memberKeys } from './migrations/0007-member-keys.ts';
 import { auditChain } from './migrations/0008-audit-chain.ts';
 import { apiKeys } from './migrations/0009-api-keys.ts';
+import { queryWorkerHost } from './migrations/0010-query-worker-host.ts';
 
 /**
  * Versioned migrations, applied in name order. Never edit a released migration: add a
@@ -256,4 +257,5 @@ export const migrations: Record<string, Migration> = {
   '0007_member_keys': memberKeys,
   '0008_audit_chain': auditChain,
   '0009_api_keys': apiKeys,
+  '0010_query_worker_host': queryWorkerHost,
 };

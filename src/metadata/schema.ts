@@ -99,6 +99,8 @@ export interface QueriesTable {
   internal_error: string | null;
   /** Process that runs the query; a dead one means the query was interrupted. */
   worker_pid: number | null;
+  /** `host/boot-id` of that process (src/collaboration/worker-identity.ts); null before migration 0010. */
+  worker_host: Generated<string | null>;
   /** The analysis template run, if any, and its parameter values (JSON). */
   template_id: string | null;
   parameters_json: string | null;
