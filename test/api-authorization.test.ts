@@ -108,6 +108,16 @@ describe('authorisation matrix: every route as every caller', () => {
     { method: 'GET', url: '/readyz', expect: { none: 200, revoked: 200, admin: 200, outsider: 200, other: 200, owner: 200 } },
     { method: 'GET', url: '/docs', expect: { none: 200, revoked: 200, admin: 200, outsider: 200, other: 200, owner: 200 } },
     { method: 'GET', url: '/openapi.json', expect: { none: 200, revoked: 200, admin: 200, outsider: 200, other: 200, owner: 200 } },
+    // Results SQL (src/api/routes/results-sql.ts): each member reads only its own results.
+    memberRoute('GET', '/v1/results-sql/catalog', 200, 200, 200),
+    memberRoute('POST', '/v1/results-sql/query', 200, 200, 200, () => ({ sql: 'SELECT count(*) AS n FROM results' })),
+    memberRoute('PATCH', `/v1/results/${resultId}`, 200, 404, 404, () => ({ name: 'matrix_campaigns' })),
+    memberRoute('GET', `/v1/results-sql/tables/${resultId}/parquet`, 200, 404, 404),
+    memberRoute('PUT', '/v1/results-sql/saved/matrix_q', 201, 201, 201, () => ({ kind: 'query', sql: 'SELECT count(*) AS n FROM results' })),
+    memberRoute('GET', '/v1/results-sql/saved', 200, 200, 200),
+    memberRoute('GET', '/v1/results-sql/saved/matrix_q', 200, 200, 200),
+    memberRoute('DELETE', '/v1/results-sql/saved/matrix_q', 200, 200, 200),
+    memberRoute('GET', '/v1/results-sql/export', 200, 200, 200),
     // State changes last.
     { method: 'DELETE', url: `/v1/keys/${brandSpareKey}`, expect: { none: 401, revoked: 401, admin: 200, outsider: 404, other: 404, owner: 200 } },
     memberRoute('PATCH', '/v1/collaborations/media', 200, 403, 403, () => ({ differenceChecks: true })),

@@ -12,6 +12,8 @@ export type Principal =
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | undefined;
+    /** A key that was presented and refused; raised after the rate limiter has counted the request. */
+    authProblem: HttpProblem | undefined;
   }
 }
 
@@ -57,4 +59,13 @@ export function requireSelfPath(request: FastifyRequest, named: string): string 
   const me = memberOf(request);
   if (me !== named) throw new HttpProblem(403, { code: 'forbidden', message: `member '${me}' cannot act for member '${named}'` });
   return me;
+}
+
+/**
+ * Checks the caller's key again: after a long wait (long-poll) the key may have been
+ * revoked, and a revoked key gets nothing, not even the end of a wait it started.
+ */
+export async function stillAuthenticated(db: Kysely<Database>, request: FastifyRequest): Promise<void> {
+  if (request.principal === undefined) return;
+  await resolvePrincipal(db, request);
 }

@@ -61,6 +61,7 @@ export class QueryScheduler {
     private readonly db: Kysely<Database>,
     readonly limits: SchedulerLimits = DEFAULT_LIMITS,
     private readonly onFinished: (query: FinishedQuery) => void = () => {},
+    private readonly onInternalError: (queryId: string, error: unknown) => void = () => {},
   ) {
     this.finished.setMaxListeners(0);
   }
@@ -116,7 +117,10 @@ export class QueryScheduler {
       .catch(async (e: unknown) => {
         if (queryId === undefined) throw e;
         // A bug after the query was recorded: record it as failed, never leave it running.
-        await markFailed(this.db, queryId, e instanceof Error ? e.message : String(e), Date.now() - started).catch(() => {});
+        // Its text may quote data: it goes to the operator's log, not into the database
+        // (where internal errors are stored encrypted by the execution path).
+        this.onInternalError(queryId, e);
+        await markFailed(this.db, queryId, 'failed inside the server: see the server log for this query id', Date.now() - started).catch(() => {});
         const outcome: QueryOutcome = {
           id: queryId,
           status: 'failed',

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { Workspace } from '../collaboration/workspace.ts';
-import { handleError } from './http-problem.ts';
+import { handleError, HttpProblem } from './http-problem.ts';
 import { ServerMetrics } from './metrics.ts';
 import { resolvePrincipal } from './principal.ts';
 import { DEFAULT_LIMITS, QueryScheduler, type SchedulerLimits } from './query-scheduler.ts';
@@ -17,9 +18,11 @@ import { registerOperationRoutes } from './routes/operations.ts';
 import { registerPrivacyRoutes } from './routes/privacy.ts';
 import { registerQueryRoutes } from './routes/queries.ts';
 import { registerResultRoutes } from './routes/results.ts';
+import { registerResultsSqlRoutes } from './routes/results-sql.ts';
 import { registerTableRoutes } from './routes/tables.ts';
 import { registerTemplateRoutes } from './routes/templates.ts';
 import type { ApiContext } from './routes/context.ts';
+import { defaultWebRoot, registerWebUi } from './web-ui.ts';
 
 export interface ServerOptions {
   readonly workspace: Workspace;
@@ -36,6 +39,8 @@ export interface ServerOptions {
   readonly tls?: { readonly key: Buffer; readonly cert: Buffer };
   /** Serve /metrics (behind the administrator key) on this listener too (default true). */
   readonly metricsOnMainListener?: boolean;
+  /** The built web UI (web/dist); default: beside the sources or the CLI bundle. */
+  readonly webRoot?: string;
 }
 
 export interface CleanroomServer {
@@ -71,17 +76,35 @@ export async function buildServer(options: ServerOptions): Promise<CleanroomServ
   }) as unknown as FastifyInstance;
   const limits: SchedulerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const metrics: ServerMetrics = new ServerMetrics(() => scheduler.active);
-  const scheduler: QueryScheduler = new QueryScheduler(workspace.db, limits, (finished) => {
-    void recordFinishedQuery(workspace.db, metrics, finished).catch((e: unknown) => app.log.error({ err: e }, 'recording query metrics failed'));
-  });
+  const scheduler: QueryScheduler = new QueryScheduler(
+    workspace.db,
+    limits,
+    (finished) => {
+      void recordFinishedQuery(workspace.db, metrics, finished).catch((e: unknown) => app.log.error({ err: e }, 'recording query metrics failed'));
+    },
+    // The text of an unexpected failure goes to the operator's log only.
+    (queryId, error) => app.log.error({ err: error, queryId }, 'a query failed inside the server'),
+  );
 
   app.decorateRequest('principal', undefined);
+  app.decorateRequest('authProblem', undefined);
   app.setErrorHandler(handleError);
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
     if (request.url.startsWith('/v1/') || request.url.startsWith('/metrics')) {
-      request.principal = await resolvePrincipal(workspace.db, request);
+      try {
+        request.principal = await resolvePrincipal(workspace.db, request);
+      } catch (e) {
+        if (!(e instanceof HttpProblem)) throw e;
+        request.authProblem = e;
+      }
     }
+  });
+  // A refused key is answered only now, after the rate limiter (an onRequest hook of the
+  // routes) has counted the request against the caller's address: key guessing and
+  // lookup floods are limited like everything else.
+  app.addHook('preParsing', async (request) => {
+    if (request.authProblem) throw request.authProblem;
   });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpRequests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', code: String(reply.statusCode) });
@@ -97,15 +120,15 @@ export async function buildServer(options: ServerOptions): Promise<CleanroomServ
       security: [{ bearer: [] }],
     },
   });
+  // Several files in one upload (datasets.ts): paths kept (partition folders), each checked there.
+  await app.register(multipart, { preservePath: true, limits: { files: 10_000, fields: 16, fieldSize: 64 * 1024 } });
   if (options.rateLimitPerMinute !== false) {
     await app.register(rateLimit, {
       max: options.rateLimitPerMinute ?? 1200,
       timeWindow: 60_000,
       keyGenerator: (request) => (request.principal ? `key:${request.principal.keyId}` : `ip:${request.ip}`),
-      errorResponseBuilder: (_request, context) => ({
-        statusCode: 429,
-        error: { code: 'rate-limited', message: `more than ${context.max} requests in a minute`, hint: `retry after ${context.after}` },
-      }),
+      errorResponseBuilder: (_request, context) =>
+        new HttpProblem(429, { code: 'rate-limited', message: `more than ${context.max} requests in a minute`, hint: `retry after ${context.after}` }),
     });
   }
 
@@ -127,8 +150,11 @@ export async function buildServer(options: ServerOptions): Promise<CleanroomServ
     registerQueryRoutes(scope, context);
     registerInsightRoutes(scope, context);
     registerResultRoutes(scope, context);
+    registerResultsSqlRoutes(scope, context);
     registerPrivacyRoutes(scope, context);
   });
+  // The browser UI (web/): `/`, `/app/*` and `/assets/*`, same origin as the API.
+  registerWebUi(app, options.webRoot ?? defaultWebRoot());
   await app.ready();
 
   return {

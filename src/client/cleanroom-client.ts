@@ -6,6 +6,7 @@ import { KeysApi, MembersApi } from './members-api.ts';
 import { PrivacyApi } from './privacy-api.ts';
 import { QueriesApi } from './queries-api.ts';
 import { ResultsApi } from './results-api.ts';
+import { ResultsSqlApi } from './results-sql-api.ts';
 import { TablesApi } from './tables-api.ts';
 import { TemplatesApi } from './templates-api.ts';
 
@@ -29,6 +30,7 @@ export class CleanroomClient {
   readonly queries: QueriesApi;
   readonly insights: InsightsApi;
   readonly results: ResultsApi;
+  readonly resultsSql: ResultsSqlApi;
   readonly privacy: PrivacyApi;
   private readonly http: Http;
 
@@ -43,6 +45,7 @@ export class CleanroomClient {
     this.queries = new QueriesApi(this.http);
     this.insights = new InsightsApi(this.http);
     this.results = new ResultsApi(this.http);
+    this.resultsSql = new ResultsSqlApi(this.http);
     this.privacy = new PrivacyApi(this.http);
   }
 

@@ -11,7 +11,7 @@ export interface UploadOptions {
   readonly signal?: AbortSignal;
 }
 
-/** A member's datasets: uploads (one file, one new version) and the catalog. */
+/** A member's datasets: uploads (one file or several, one new version) and the catalog. */
 export class DatasetsApi {
   constructor(private readonly http: Http) {}
 
@@ -26,6 +26,32 @@ export class DatasetsApi {
     return this.http.json('POST', `/v1/members/${seg(member)}/datasets/${seg(dataset)}`, {
       query: { filename: options.filename, normalize: list(options.normalize), hash: list(options.hash) },
       raw: body,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  /**
+   * POST /v1/members/{member}/datasets/{dataset} as a multipart form: several files make
+   * one version; names may carry folders (`year=2024/part-1.csv`: partition columns).
+   * Blobs stream (in Node, `fs.openAsBlob(path)` reads the file as it is sent).
+   *
+   * @example
+   *   await client.datasets.uploadFiles('platform', 'impressions', [
+   *     { name: 'year=2024/a.csv', body: await openAsBlob('impressions/year=2024/a.csv') },
+   *   ]);
+   */
+  uploadFiles(
+    member: string,
+    dataset: string,
+    files: readonly { readonly name: string; readonly body: Blob }[],
+    options: Omit<UploadOptions, 'filename'> = {},
+  ): Promise<DatasetRegistration> {
+    const form = new FormData();
+    if (options.normalize && options.normalize.length > 0) form.append('normalize', options.normalize.join(','));
+    if (options.hash && options.hash.length > 0) form.append('hash', options.hash.join(','));
+    for (const file of files) form.append('file', file.body, file.name);
+    return this.http.json('POST', `/v1/members/${seg(member)}/datasets/${seg(dataset)}`, {
+      form,
       ...(options.signal ? { signal: options.signal } : {}),
     });
   }

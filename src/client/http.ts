@@ -10,6 +10,8 @@ export interface RequestOptions {
   readonly json?: unknown;
   /** A raw body (uploads), sent as application/octet-stream. */
   readonly raw?: UploadBody;
+  /** A multipart form (several files in one upload); fetch sets its content type. */
+  readonly form?: FormData;
   readonly signal?: AbortSignal;
   /** Statuses to hand back as answers instead of throwing (a dry run's 422). */
   readonly accept?: readonly number[];
@@ -63,6 +65,8 @@ export class Http {
       const converted = toFetchBody(options.raw);
       body = converted.body;
       streaming = converted.streaming;
+    } else if (options.form !== undefined) {
+      body = options.form;
     } else if (options.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.json);

@@ -8,6 +8,8 @@ import type { UploadBody } from './upload-body.ts';
 export interface FileUpload {
   readonly path: string;
   readonly filename: string;
+  /** The name within its upload: the file's name, or its path below the folder given (`year=2024/a.csv`). */
+  readonly relative: string;
   readonly bytes: number;
   /** Opened when called, so that files are read one at a time. */
   open(): UploadBody;
@@ -37,12 +39,12 @@ async function statOrExplain(path: string): Promise<Awaited<ReturnType<typeof st
  */
 export async function filesToUpload(paths: readonly string[]): Promise<FileUpload[]> {
   const out: FileUpload[] = [];
-  const visit = async (path: string, top: boolean): Promise<void> => {
+  const visit = async (path: string, top: boolean, under: string): Promise<void> => {
     const info = await statOrExplain(path);
     if (info.isDirectory()) {
       const before = out.length;
       const entries = (await readdir(path)).filter((name) => !name.startsWith('.') && !name.startsWith('_')).sort();
-      for (const name of entries) await visit(join(path, name), false);
+      for (const name of entries) await visit(join(path, name), false, top ? '' : `${under}${basename(path)}/`);
       if (top && out.length === before) throw new UploadFileError({ code: 'no-input-files', message: `Folder ${path} holds no data files.` });
       return;
     }
@@ -50,8 +52,8 @@ export async function filesToUpload(paths: readonly string[]): Promise<FileUploa
       if (top) throw new UploadFileError({ code: 'unreadable-file', message: `${path} is neither a file nor a folder.` });
       return;
     }
-    out.push({ path, filename: basename(path), bytes: Number(info.size), open: () => createReadStream(path) });
+    out.push({ path, filename: basename(path), relative: `${under}${basename(path)}`, bytes: Number(info.size), open: () => createReadStream(path) });
   };
-  for (const path of paths) await visit(resolve(path), true);
+  for (const path of paths) await visit(resolve(path), true, '');
   return out;
 }

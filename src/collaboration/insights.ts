@@ -4,7 +4,7 @@ import { ANALYSES, findAnalysis, renderAnalysisSql } from '../insights/library.t
 import type { ParameterDeclaration } from '../sql/template-params.ts';
 import { listAssociations } from './associations.ts';
 import { findCollaboration, requireMembership } from './collaborations.ts';
-import { conflict, invalid, notFound } from './errors.ts';
+import { conflict, forbidden, invalid, notFound } from './errors.ts';
 import { runSource, runTemplate, type QueryOutcome, type RunQueryOptions } from './run-query.ts';
 import { createTemplate, listTemplates, type TemplateInfo } from './templates.ts';
 import type { Workspace } from './workspace.ts';
@@ -112,6 +112,10 @@ export async function runInsight(
   let note: string | undefined;
   if (requested.rule === 'list') {
     const collaboration = await findCollaboration(workspace.db, collaborationName);
+    // Members only, before anything about the collaboration's tables is looked at: an
+    // outsider must not learn which table names exist by the error it gets.
+    const mine = await requireMembership(workspace.db, collaboration, runner);
+    if (!mine.query) throw forbidden(`member '${runner}' does not have the query ability in '${collaborationName}'`);
     const associated = new Set((await listAssociations(workspace.db, collaboration.id)).map((a) => a.sqlName));
     const tables = resolveTables(requested, options.tables ?? {}, associated);
     if (typeof tables === 'string') throw invalid('analysis-tables', `cannot run ${requested.name}: ${tables}`);

@@ -42,6 +42,8 @@ export async function leaveCollaboration(db: Kysely<Database>, actor: string, na
  */
 export async function deleteCollaboration(db: Kysely<Database>, actor: string, name: string): Promise<void> {
   const collaboration = await findCollaboration(db, name);
+  // A non-member learns nothing, not even who created it.
+  await requireMembership(db, collaboration, actor, false);
   if (collaboration.creator !== actor) {
     throw forbidden(`only the creator '${collaboration.creator}' can delete collaboration '${name}'`);
   }

@@ -75,7 +75,7 @@ export class Workspace {
     const root = resolve(home);
     const env = options.env ?? process.env;
     mkdirSync(join(root, 'tmp'), { recursive: true });
-    const db = await openMetadata(options.metadata ?? process.env['CLEANROOM_METADATA'] ?? join(root, 'metadata.db')).catch((e: unknown) => {
+    const db = await openMetadata(options.metadata ?? env['CLEANROOM_METADATA'] ?? join(root, 'metadata.db')).catch((e: unknown) => {
       // Unreachable server, wrong password, missing database: the user's to fix, said plainly.
       if (e instanceof MetadataOpenError) throw new CleanroomError('invalid', { code: e.code, message: e.reason, hint: e.hint });
       throw e;

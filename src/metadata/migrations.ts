@@ -3,6 +3,7 @@ import { memberKeys } from './migrations/0007-member-keys.ts';
 import { auditChain } from './migrations/0008-audit-chain.ts';
 import { apiKeys } from './migrations/0009-api-keys.ts';
 import { queryWorkerHost } from './migrations/0010-query-worker-host.ts';
+import { resultsSql } from './migrations/0011-results-sql.ts';
 
 /**
  * Versioned migrations, applied in name order. Never edit a released migration: add a
@@ -258,4 +259,5 @@ export const migrations: Record<string, Migration> = {
   '0008_audit_chain': auditChain,
   '0009_api_keys': apiKeys,
   '0010_query_worker_host': queryWorkerHost,
+  '0011_results_sql': resultsSql,
 };

@@ -294,6 +294,26 @@ export interface MemberKeysTable {
   created_at: string;
 }
 
+/** A name a member gave a result it received (results SQL); see migration 0011. */
+export interface ResultNamesTable {
+  result_id: string;
+  member: string;
+  name: string;
+  created_at: string;
+}
+
+/** A member's saved results-SQL query or view (`kind`), its text sealed with the member's key. */
+export interface ResultsSqlSavedTable {
+  id: string;
+  member: string;
+  name: string;
+  kind: string;
+  sql_text: string;
+  description: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   member_keys: MemberKeysTable;
   audit_log: AuditLogTable;
@@ -310,6 +330,8 @@ export interface Database {
   associations: AssociationsTable;
   queries: QueriesTable;
   results: ResultsTable;
+  result_names: ResultNamesTable;
+  results_sql_saved: ResultsSqlSavedTable;
   events: EventsTable;
   templates: TemplatesTable;
   privacy_budgets: PrivacyBudgetsTable;

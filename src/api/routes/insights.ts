@@ -89,7 +89,7 @@ export function registerInsightRoutes(app: FastifyInstance, context: ApiContext)
       const { collaboration, analysis } = request.params;
       const body = request.body ?? {};
       const values = parameterValues(body.params);
-      return submitAndRespond(context, reply, member, collaboration, request.query.wait ?? 0, async (scheduled) => {
+      return submitAndRespond(context, request, reply, member, collaboration, request.query.wait ?? 0, async (scheduled) => {
         let id: string | undefined;
         const run = await runInsight(workspace, analysis, collaboration, member, values, {
           ...(body.receiver ? { receiver: body.receiver } : {}),

@@ -4,7 +4,7 @@ import { listOwnQueries, queryLogs } from '../../collaboration/query-logs.ts';
 import { runQuery, runTemplate, type RunQueryOptions } from '../../collaboration/run-query.ts';
 import { conflict, forbidden } from '../../collaboration/errors.ts';
 import { badRequest } from '../http-problem.ts';
-import { memberOf } from '../principal.ts';
+import { memberOf, stillAuthenticated } from '../principal.ts';
 import type { ApiContext } from './context.ts';
 import { FINAL_STATUSES, queryView } from './query-view.ts';
 import { collaborationParams, nameSchema, waitQuery } from './schemas.ts';
@@ -76,7 +76,7 @@ export function registerQueryRoutes(app: FastifyInstance, context: ApiContext): 
         const outcome = await run({ ...base, dryRun: true });
         return reply.code(outcome.status === 'accepted' ? 200 : 422).send(outcome);
       }
-      return submitAndRespond(context, reply, member, collaboration, request.query.wait ?? 0, (scheduled) =>
+      return submitAndRespond(context, request, reply, member, collaboration, request.query.wait ?? 0, (scheduled) =>
         run({ ...base, signal: scheduled.signal, onSubmitted: scheduled.onSubmitted, schedule: scheduled.schedule }),
       );
     },
@@ -98,6 +98,7 @@ export function registerQueryRoutes(app: FastifyInstance, context: ApiContext): 
       const first = await queryView(db, collaboration, member, id);
       if (FINAL_STATUSES.has(first.status) || !request.query.wait) return reply.code(200).send(first);
       await scheduler.waitFor(id, request.query.wait * 1000);
+      await stillAuthenticated(db, request);
       return reply.code(200).send(await queryView(db, collaboration, member, id));
     },
   );

@@ -1,4 +1,5 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { stillAuthenticated } from '../principal.ts';
 import type { DeliveryOptions, QueryOutcome } from '../../collaboration/run-query.ts';
 import { refused } from '../../collaboration/errors.ts';
 import type { ScheduledRun } from '../query-scheduler.ts';
@@ -30,7 +31,7 @@ export function parameterValues(params: Readonly<Record<string, string | number 
   const values: Record<string, string> = {};
   for (const [name, value] of Object.entries(params ?? {})) {
     const key = name.toLowerCase();
-    if (key in values) throw refused({ code: 'parameter-duplicate', message: `parameter :${key} is given twice` });
+    if (Object.hasOwn(values, key)) throw refused({ code: 'parameter-duplicate', message: `parameter :${key} is given twice` });
     values[key] = String(value);
   }
   return values;
@@ -50,6 +51,7 @@ export function deliveryOf(body: SubmitBody): DeliveryOptions {
  */
 export async function submitAndRespond(
   context: ApiContext,
+  request: FastifyRequest,
   reply: FastifyReply,
   member: string,
   collaboration: string,
@@ -69,6 +71,7 @@ export async function submitAndRespond(
     id = submitted.id;
   }
   await context.scheduler.waitFor(id, waitSeconds * 1000);
+  await stillAuthenticated(context.workspace.db, request);
   const view = await queryView(context.workspace.db, collaboration, member, id);
   void reply.header('location', `/v1/collaborations/${encodeURIComponent(collaboration)}/queries/${id}`);
   return reply.code(FINAL_STATUSES.has(view.status) ? 200 : 202).send(view);

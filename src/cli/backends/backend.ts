@@ -12,6 +12,7 @@ import type { BudgetPreview, BudgetReport } from '../../collaboration/privacy-bu
 import type { SetBudgetOutcome } from '../../collaboration/privacy-budgets.ts';
 import type { QueryLogEntry } from '../../collaboration/query-logs.ts';
 import type { ResultInfo } from '../../collaboration/results.ts';
+import type { ResultsSqlBackend } from './results-sql-backend.ts';
 import type { DeliveryOptions, QueryOutcome } from '../../collaboration/run-query.ts';
 import type { ApprovalChange } from '../../collaboration/template-approvals.ts';
 import type { TemplateInfo } from '../../collaboration/templates.ts';
@@ -133,6 +134,7 @@ export interface Backend {
   readonly templates: TemplateBackend;
   readonly queries: QueryBackend;
   readonly results: ResultBackend;
+  readonly resultsSql: ResultsSqlBackend;
   readonly insights: InsightBackend;
   readonly privacy: PrivacyBackend;
 }

@@ -21,6 +21,7 @@ import { parseParameterSpec } from '../../sql/template-spec.ts';
 import { actor } from '../actor.ts';
 import type { Backend } from './backend.ts';
 import { embeddedTables } from './embedded-tables.ts';
+import { embeddedResultsSql } from './results-sql-backend.ts';
 import type { LazyWorkspace } from './lazy-workspace.ts';
 
 /** Today's calls into src/collaboration, on the workspace this process opens. */
@@ -95,6 +96,7 @@ export function embeddedBackend(lazy: LazyWorkspace): Backend {
       delete: async (who, id) => deleteResult(await ws(), who, id),
       export: async (who, id, destination, format) => exportResultAs(await ws(), who, id, destination, format),
     },
+    resultsSql: embeddedResultsSql(ws),
     insights: {
       list: async () =>
         ANALYSES.map((a) => ({ name: a.name, category: a.category, rule: a.rule, tables: a.tables, parameters: a.parameters, question: a.question })),

@@ -1,3 +1,4 @@
+import { openAsBlob } from 'node:fs';
 import type { CleanroomClient } from '../../client/cleanroom-client.ts';
 import { filesToUpload } from '../../client/node-upload.ts';
 import type { DatasetRegistration } from '../../collaboration/datasets.ts';
@@ -9,28 +10,22 @@ export function uploadName(filename: string): string {
   return safe.length <= 128 ? safe : safe.slice(-128);
 }
 
-/** Datasets over the API: each file (a folder: each file in it) is one upload. */
+/** Datasets over the API: one file as a raw upload; several files or folders as one multipart upload. */
 export function remoteDatasets(client: CleanroomClient): DatasetBackend {
   return {
     async create(member, name, paths, options) {
       const files = await filesToUpload(paths);
-      if (files.length > 1) {
-        // The API registers one file per request; several files cannot (yet) make one version.
-        process.stderr.write(
-          `note: with --server each of the ${files.length} files is uploaded as its own version of ${member}/${name}; the last version holds only ${files.at(-1)?.filename ?? ''}\n`,
-        );
+      const shared = {
+        ...(options.normalize ? { normalize: options.normalize } : {}),
+        ...(options.hash ? { hash: Object.keys(options.hash) } : {}),
+      };
+      const only = files[0];
+      if (files.length === 1 && only !== undefined && !only.relative.includes('/')) {
+        return [await client.datasets.upload(member, name, only.open(), { filename: uploadName(only.filename), ...shared })];
       }
-      const registered: DatasetRegistration[] = [];
-      for (const file of files) {
-        registered.push(
-          await client.datasets.upload(member, name, file.open(), {
-            filename: uploadName(file.filename),
-            ...(options.normalize ? { normalize: options.normalize } : {}),
-            ...(options.hash ? { hash: Object.keys(options.hash) } : {}),
-          }),
-        );
-      }
-      return registered;
+      // Several files, or folders: one multipart upload, one version, folders kept (partitions).
+      const blobs = await Promise.all(files.map(async (f) => ({ name: f.relative, body: await openAsBlob(f.path) })));
+      return [await client.datasets.uploadFiles(member, name, blobs, shared)];
     },
     show: (member, name) => client.datasets.show(member, name),
     list: (member) => client.datasets.list(member),

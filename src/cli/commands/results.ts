@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { withBackend } from '../context.ts';
 import { pickFormat, printJson, printRecords, UsageError } from '../output.ts';
+import { registerResultsSqlCommands } from './results-sql.ts';
 
 export function registerResultsCommands(program: Command): void {
   const r = program.command('results').description("results in the receiver's store");
+  registerResultsSqlCommands(r);
   r.command('list')
     .requiredOption('--as <member>', 'acting member')
     .option('--format <format>', 'table|json|csv')

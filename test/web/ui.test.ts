@@ -1,0 +1,278 @@
+/**
+ * The web UI in real headless Chromium against the real server: sign in, every page,
+ * and the numbers on each page compared with what the API answers for the same thing.
+ * Saves a screenshot of each main page under docs/screenshots/.
+ */
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiWorld, CAMPAIGN_SQL, mediaCollaboration } from '../support/api-world.ts';
+import { buildWebUi, HAVE_CHROMIUM, launchChromium, screenshot, tableCells } from './browser.ts';
+
+type Cell = string | number | boolean | null;
+const shown = (v: Cell): string => (v === null ? '—' : String(v));
+
+/** A join column in the output: refused by the aggregation rule, and recorded. */
+const REFUSED_SQL =
+  'SELECT i.email_address, COUNT(i.cost) AS n FROM impressions i INNER JOIN customers c ON i.email_address = c.email_address GROUP BY i.email_address';
+
+const PEOPLE_CSV = ['email_address,state,birth_country,status']
+  .concat(Array.from({ length: 12 }, (_, i) => `p${i}@x.io,${['CA', 'NY', 'TX'][i % 3]},US,${i % 4 === 0 ? 'inactive' : 'active'}`))
+  .join('\n') + '\n';
+const VIEWS_CSV = ['email_address,device_type']
+  .concat(Array.from({ length: 16 }, (_, i) => `p${i + 4}@x.io,${i % 2 === 0 ? 'mobile' : 'desktop'}`))
+  .join('\n') + '\n';
+const CUSTOM_RULE = { v1: { custom: { allowedAnalyses: [], disallowedOutputColumns: ['email_address'] } } };
+
+describe.skipIf(!HAVE_CHROMIUM)('the web UI in Chromium', () => {
+  let world: ApiWorld;
+  let keys: { brand: string; platform: string };
+  let base = '';
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const problems: string[] = [];
+
+  const api = async <T>(token: string, method: string, url: string, body?: unknown, status = 200): Promise<T> => {
+    const r = await world.call(token, method, url, body);
+    if (r.status !== status) throw new Error(`${method} ${url}: expected ${status}, got ${r.status}: ${r.text}`);
+    return r.body as T;
+  };
+
+  const nav = (name: string): Promise<void> => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+
+  const signIn = async (token: string): Promise<void> => {
+    await page.goto(`${base}/app/collaborations`);
+    await page.getByLabel('Member API key').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('me').waitFor();
+  };
+
+  beforeAll(async () => {
+    buildWebUi();
+    world = await ApiWorld.start();
+    keys = await mediaCollaboration(world);
+    const { brand, platform } = keys;
+    // History: one accepted query and one the rules refuse.
+    const ok = await world.call(brand, 'POST', '/v1/collaborations/media/queries?wait=30', { sql: CAMPAIGN_SQL });
+    expect((await world.finish(brand, 'media', (ok.body as { id: string }).id))['status']).toBe('succeeded');
+    const refused = await world.call(brand, 'POST', '/v1/collaborations/media/queries?wait=30', { sql: REFUSED_SQL });
+    expect([200, 202, 422]).toContain(refused.status);
+
+    // A second collaboration over custom-rule tables, with the library's audience-overlap approved.
+    await api(brand, 'POST', '/v1/members/brand/datasets/people?filename=people.csv', PEOPLE_CSV, 201);
+    await api(platform, 'POST', '/v1/members/platform/datasets/views?filename=views.csv', VIEWS_CSV, 201);
+    await api(brand, 'POST', '/v1/members/brand/tables', { name: 'people', dataset: 'people', rule: CUSTOM_RULE, columns: ['email_address', 'state', 'birth_country', 'status'] }, 201);
+    await api(platform, 'POST', '/v1/members/platform/tables', { name: 'views', dataset: 'views', rule: CUSTOM_RULE, columns: ['email_address', 'device_type'] }, 201);
+    await api(brand, 'POST', '/v1/collaborations', {
+      name: 'planning',
+      members: [
+        { member: 'brand', query: true, receive: true },
+        { member: 'platform', query: false, receive: false },
+      ],
+    }, 201);
+    await api(platform, 'POST', '/v1/collaborations/planning/accept');
+    await api(brand, 'POST', '/v1/collaborations/planning/associations', { table: 'people', name: 'customers' }, 201);
+    await api(platform, 'POST', '/v1/collaborations/planning/associations', { table: 'views', name: 'impressions' }, 201);
+    await api(brand, 'POST', '/v1/collaborations/planning/insights/install', { only: ['audience-overlap', 'reach-frequency'] });
+    await api(brand, 'POST', '/v1/collaborations/planning/templates/audience-overlap/approve', { table: 'customers' });
+    await api(platform, 'POST', '/v1/collaborations/planning/templates/audience-overlap/approve', { table: 'impressions' });
+
+    await world.server.app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(world.server.app.server.address() as AddressInfo).port}`;
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    page = await context.newPage();
+    // A blocked script or style (CSP) and an uncaught exception are failures of the page.
+    page.on('console', (m) => {
+      if (/Content.Security.Policy/i.test(m.text())) problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await world?.close();
+  });
+
+  it('shows sign-in to an unauthenticated visit and refuses a wrong key with the server diagnostic', async () => {
+    await page.goto(`${base}/app/results`);
+    await expect(page.getByRole('heading', { name: 'Cleanroom' }).isVisible()).resolves.toBe(true);
+    await expect(page.getByLabel('Member API key').isVisible()).resolves.toBe(true);
+    await screenshot(page, 'sign-in');
+    await page.getByLabel('Member API key').fill('crk_nobody_0000000000000000000000000000000000000000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/\[invalid-api-key\]|HTTP 401/);
+    expect(await page.evaluate(() => sessionStorage.getItem('cleanroom.apiKey'))).toBeNull();
+    expect(await page.getByTestId('me').count()).toBe(0);
+  });
+
+  it('signs in with a member key, says who you are, and lists the collaborations', async () => {
+    await signIn(keys.brand);
+    expect(await page.getByTestId('me').textContent()).toBe('brand');
+    await page.getByTestId('collaborations').waitFor();
+    const rows = await page.$$eval('[data-testid=collaborations] tbody tr td:first-child', (tds) => tds.map((t) => t.textContent));
+    const names = (await api<{ name: string }[]>(keys.brand, 'GET', '/v1/collaborations')).map((c) => c.name);
+    expect([...rows].sort()).toEqual([...names].sort());
+    await screenshot(page, 'collaborations');
+    // Keyboard: the first Tab stops are the skip link, then the header's links.
+    await page.locator('body').focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Collaborations');
+  });
+
+  it('explains a collaboration: members, abilities, tables with schemas and rules in sentences, templates', async () => {
+    await page.getByRole('link', { name: 'media', exact: true }).click();
+    await page.getByTestId('members').waitFor();
+    const memberRows = await page.$$eval('[data-testid=members] tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(memberRows).toEqual([
+      ['brandyou', 'yes', 'yes', 'accepted'],
+      ['platform', 'no', 'no', 'accepted'],
+    ]);
+    const impressions = await page.getByTestId('table-impressions').textContent();
+    expect(impressions).toContain('Minimum users per row: every output row must come from at least 2 distinct “email_address” values');
+    expect(impressions).toContain('Queries may aggregate: count distinct values of “email_address” and sum “cost”.');
+    expect(impressions).toContain('Results may be grouped and filtered by “campaign_id”.');
+    expect(impressions).toContain("It may be joined with other members' tables only on “email_address”");
+    await screenshot(page, 'collaboration');
+
+    await page.goto(`${base}/app/collaborations/planning`);
+    await page.getByTestId('templates').waitFor();
+    const templates = await page.getByTestId('templates').textContent();
+    expect(templates).toContain('audience-overlap');
+    expect(templates).toContain('approved');
+    expect(await page.getByTestId('table-customers').textContent()).toContain('Approved analysis templates may run on it: “audience-overlap”.');
+  });
+
+  it('shows your datasets with the statistics the API reports, and your configured tables', async () => {
+    await nav('Datasets');
+    await page.getByTestId('datasets').waitFor();
+    const listed = await api<{ name: string; rows: number }[]>(keys.brand, 'GET', '/v1/members/brand/datasets');
+    const cells = await page.$$eval('[data-testid=datasets] tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(cells.map((c) => c[0]).sort()).toEqual(listed.map((d) => d.name).sort());
+    await page.getByRole('link', { name: 'people' }).click();
+    await page.getByTestId('column-stats').waitFor();
+    const shownStats = await page.$$eval('[data-testid=column-stats] tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+    const described = await api<{ versions: { rowCount: number; columns: { name: string }[]; stats: Record<string, { nullCount: number; approxDistinct: number; min: string | null; max: string | null }> }[] }>(
+      keys.brand,
+      'GET',
+      '/v1/members/brand/datasets/people',
+    );
+    const latest = described.versions[described.versions.length - 1]!;
+    expect(await page.getByTestId('row-count').textContent()).toBe(String(latest.rowCount));
+    expect(shownStats.map((r) => [r[0], r[3], r[4], r[5], r[6]])).toEqual(
+      latest.columns.map((c) => {
+        const s = latest.stats[c.name]!;
+        return [c.name, String(s.nullCount), String(s.approxDistinct), s.min ?? '—', s.max ?? '—'];
+      }),
+    );
+    await screenshot(page, 'dataset');
+
+    await nav('Tables');
+    await page.getByTestId('table-people').waitFor();
+    await screenshot(page, 'tables');
+    expect(await page.getByTestId('table-people').textContent()).toContain('may be joined and counted but never appear in an output');
+    expect(await page.getByTestId('table-people').textContent()).toContain('Approved analysis templates may run on it: “audience-overlap”.');
+    expect(await page.getByTestId('table-customers').textContent()).toContain('Aggregation rule');
+  });
+
+  it('shows query history with status, rows, duration and the diagnostic of a refused query', async () => {
+    await nav('Queries');
+    await page.getByTestId('queries').waitFor();
+    const own = await api<{ id: string; status: string; rowCount?: number; error?: { code: string; message: string } }[]>(keys.brand, 'GET', '/v1/collaborations/media/queries');
+    const statuses = await page.$$eval('[data-testid=query-row]', (rows) => rows.map((r) => r.getAttribute('data-status')));
+    expect([...statuses].sort()).toEqual(own.map((q) => q.status).sort());
+    const refused = own.find((q) => q.status === 'refused');
+    expect(refused?.error).toBeDefined();
+    const diagnostic = await page.locator('tr.diagnostic-row').first().textContent();
+    expect(diagnostic).toContain(`[${refused!.error!.code}]`);
+    expect(diagnostic).toContain(refused!.error!.message);
+    const succeeded = own.find((q) => q.status === 'succeeded')!;
+    const row = await page.$eval('[data-testid=query-row][data-status=succeeded]', (r) => [...r.querySelectorAll('td')].map((td) => td.textContent));
+    expect(row[4]).toBe(String(succeeded.rowCount));
+    await screenshot(page, 'queries');
+  });
+
+  it('validates parameters in the form before anything is sent', async () => {
+    await page.goto(`${base}/app/insights/reach-frequency?collaboration=planning`);
+    const field = page.locator('form.run-form input[type=text]').first();
+    await field.waitFor();
+    await field.fill('not a number');
+    await page.getByRole('button', { name: /^Run reach-frequency/ }).click();
+    expect(await page.locator('.field-error').first().textContent()).toMatch(/number/);
+    expect(await page.getByTestId('run-progress').count()).toBe(0);
+    expect(await page.getByTestId('run-outcome').count()).toBe(0);
+  });
+
+  it('runs an analysis from the library and shows the same rows the API returns', async () => {
+    await nav('Insights');
+    await page.getByLabel('Collaboration').selectOption('planning');
+    await page.waitForURL(/collaboration=planning/);
+    await screenshot(page, 'insights');
+    await page.getByRole('link', { name: 'audience-overlap' }).click();
+    await page.getByLabel(/segment/).selectOption('status');
+    await screenshot(page, 'insight-form');
+    await page.getByRole('button', { name: 'Run audience-overlap in planning' }).click();
+    const outcome = page.getByTestId('run-outcome');
+    await outcome.waitFor({ timeout: 60_000 });
+    expect(await outcome.getAttribute('data-status')).toBe('succeeded');
+    const link = await page.getByRole('link', { name: 'Open the result' }).getAttribute('href');
+    const resultId = decodeURIComponent(link!.split('/').pop()!);
+    const rows = await api<{ columns: { name: string }[]; rows: Cell[][] }>(keys.brand, 'GET', `/v1/results/${encodeURIComponent(resultId)}/rows?limit=100`);
+    expect(rows.rows.length).toBeGreaterThan(0);
+    expect(await tableCells(page, '[data-testid=run-outcome] [data-testid=result-table]')).toEqual(rows.rows.map((r) => r.map(shown)));
+    // brand_customers by status, counted by hand from PEOPLE_CSV: p0,p4,p8 inactive; 9 active.
+    const byStatus = Object.fromEntries(rows.rows.map((r) => [r[0], r[1]]));
+    expect(Number(byStatus['inactive'])).toBe(3);
+    expect(Number(byStatus['active'])).toBe(9);
+    await screenshot(page, 'insight-run');
+  });
+
+  it('lists results, pages through one, and downloads it as the API serves it', async () => {
+    await nav('Results');
+    await page.getByTestId('results').waitFor();
+    const results = await api<{ id: string; rowCount: number; createdAt: string }[]>(keys.brand, 'GET', '/v1/results');
+    const ids = await page.$$eval('[data-testid=results] tbody tr td:first-child', (tds) => tds.map((t) => t.textContent));
+    expect([...ids].sort()).toEqual(results.map((r) => r.id).sort());
+    await screenshot(page, 'results');
+
+    const first = [...results].sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0]!;
+    await page.getByRole('link', { name: first.id }).click();
+    await page.getByTestId('result-table').waitFor();
+    const apiRows = await api<{ rows: Cell[][] }>(keys.brand, 'GET', `/v1/results/${first.id}/rows?offset=0&limit=50`);
+    expect(await tableCells(page, '[data-testid=result-table]')).toEqual(apiRows.rows.map((r) => r.map(shown)));
+    await screenshot(page, 'result');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('button[data-format=csv]').click()]);
+    const text = await readFile((await download.path())!, 'utf8');
+    expect(text).toBe((await world.call(keys.brand, 'GET', `/v1/results/${first.id}/download?format=csv`)).text);
+  });
+
+  it('signs out: the key is forgotten and sign-in shows again', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Member API key').waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('cleanroom.apiKey'))).toBeNull();
+    await page.goto(`${base}/app/datasets`);
+    await page.getByLabel('Member API key').waitFor();
+    expect(await page.getByTestId('me').count()).toBe(0);
+  });
+
+  it('ran without a CSP violation or an uncaught error, and the CSP does block inline script', async () => {
+    expect(problems).toEqual([]);
+    const ran = await page.evaluate(() => {
+      const s = document.createElement('script');
+      s.textContent = 'window.__inlineRan = true';
+      document.body.append(s);
+      return (window as unknown as Record<string, unknown>)['__inlineRan'] === true;
+    });
+    expect(ran).toBe(false);
+    await expect.poll(() => problems.some((p) => /Content.Security.Policy/i.test(p))).toBe(true);
+  });
+});
