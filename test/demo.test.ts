@@ -1,5 +1,6 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,34 @@ import { Workspace } from '../src/collaboration/workspace.ts';
 import { runDemo } from '../src/cli/demo/run-demo.ts';
 import { runCli } from './support/run-cli.ts';
 import type { CellValue } from '../src/engine/engine.ts';
+
+const BIN = new URL('../bin/cleanroom.js', import.meta.url).pathname;
+
+/** `cleanroom demo --serve` as a child process: its stdout until the sign-in lines, and a way to stop it. */
+function startDemoServer(home: string): { ready: Promise<string>; stop: () => Promise<number | null> } {
+  const child = spawn(process.execPath, [BIN, '--home', home, 'demo', '--serve', '--scale', '2000', '--port', '0', '--format', 'table'], {
+    env: { ...process.env, CLEANROOM_THREADS: '1', CLEANROOM_MEMORY_LIMIT: '1GB' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (/^Ctrl\+C stops the server\.$/m.test(out)) resolve(out);
+    });
+    void exited.then((code) => reject(new Error(`demo --serve exited (${code}) before serving:\n${out}\n${err}`)));
+  });
+  return {
+    ready,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
 
 /** Plain DuckDB over the generated files: the same questions without the clean room. */
 async function plain(sql: string): Promise<CellValue[][]> {
@@ -91,4 +120,39 @@ describe('cleanroom demo', () => {
     expect(holdout.code, holdout.stderr).toBe(0);
     expect(holdout.stderr).toBe('');
   });
+
+  it('--serve serves the web UI over the demo workspace and prints the URL and a key per member, reused next time', async () => {
+    const home = join(dir, 'served');
+    const keysOf = (out: string): Record<string, string> => Object.fromEntries([...out.matchAll(/^key (\S+)\s+(crk_\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+    const first = startDemoServer(home);
+    let firstKeys: Record<string, string>;
+    try {
+      const out = await first.ready;
+      const url = /^url: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(out)?.[1];
+      expect(url, out).toBeDefined();
+      firstKeys = keysOf(out);
+      expect(Object.keys(firstKeys).sort()).toEqual(['brand', 'platform', 'platform2']);
+      const page = await fetch(url!);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/(html|plain)/);
+      for (const [member, key] of Object.entries(firstKeys)) {
+        const me = await fetch(`${url}v1/me`, { headers: { authorization: `Bearer ${key}` } });
+        expect(me.status).toBe(200);
+        expect(await me.json()).toMatchObject({ role: 'member', member });
+      }
+      // The brand's results from the demo are there to explore.
+      const results = await fetch(`${url}v1/results`, { headers: { authorization: `Bearer ${firstKeys['brand']}` } });
+      expect(((await results.json()) as unknown[]).length).toBeGreaterThan(0);
+      expect(statSync(join(home, 'demo-keys.json')).mode & 0o077).toBe(0);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+    // Run again over the same workspace: the same keys, still valid.
+    const second = startDemoServer(home);
+    try {
+      expect(keysOf(await second.ready)).toEqual(firstKeys);
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+  }, 240_000);
 });

@@ -24,6 +24,33 @@ const VIEWS_CSV = ['email_address,device_type']
   .concat(Array.from({ length: 16 }, (_, i) => `p${i + 4}@x.io,${i % 2 === 0 ? 'mobile' : 'desktop'}`))
   .join('\n') + '\n';
 const CUSTOM_RULE = { v1: { custom: { allowedAnalyses: [], disallowedOutputColumns: ['email_address'] } } };
+const DP_RULE = {
+  v1: {
+    custom: {
+      allowedAnalyses: ['ANY_QUERY'],
+      allowedAnalysisProviders: ['brand'],
+      disallowedOutputColumns: ['email_address'],
+      differentialPrivacy: { columns: [{ name: 'email_address' }] },
+    },
+  },
+};
+
+interface SqlAnswer {
+  columns: { name: string; type: string }[];
+  rows: Cell[][];
+  hasMore: boolean;
+}
+interface Catalog {
+  tables: { name: string; id: string; named: boolean }[];
+  saved: { name: string; kind: string; sql: string }[];
+}
+type Kinds = Record<'COUNT' | 'COUNT_DISTINCT' | 'SUM' | 'AVG' | 'STDDEV', number>;
+interface Report {
+  tables: (
+    | { view: 'owner'; table: string; settings: { epsilon: number; delta: number; usersNoisePerQuery: number; refresh: string } | null; spentEpsilon: number; spentDelta: number; remainingEpsilon: number; queriesRemaining: Kinds; ledger: { queryId: string; epsilon: number; status: string; runner: string }[] }
+    | { view: 'member'; table: string; budgetSet: boolean; queriesRemaining: Kinds }
+  )[];
+}
 
 describe.skipIf(!HAVE_CHROMIUM)('the web UI in Chromium', () => {
   let world: ApiWorld;
@@ -78,6 +105,18 @@ describe.skipIf(!HAVE_CHROMIUM)('the web UI in Chromium', () => {
     await api(brand, 'POST', '/v1/collaborations/planning/insights/install', { only: ['audience-overlap', 'reach-frequency'] });
     await api(brand, 'POST', '/v1/collaborations/planning/templates/audience-overlap/approve', { table: 'customers' });
     await api(platform, 'POST', '/v1/collaborations/planning/templates/audience-overlap/approve', { table: 'impressions' });
+
+    // A third, over a table with differential privacy (no budget yet): the privacy page.
+    await api(platform, 'POST', '/v1/members/platform/tables', { name: 'views_dp', dataset: 'views', rule: DP_RULE, columns: ['email_address', 'device_type'] }, 201);
+    await api(brand, 'POST', '/v1/collaborations', {
+      name: 'spending',
+      members: [
+        { member: 'brand', query: true, receive: true },
+        { member: 'platform', query: false, receive: false },
+      ],
+    }, 201);
+    await api(platform, 'POST', '/v1/collaborations/spending/accept');
+    await api(platform, 'POST', '/v1/collaborations/spending/associations', { table: 'views_dp', name: 'impressions' }, 201);
 
     await world.server.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(world.server.app.server.address() as AddressInfo).port}`;
@@ -255,6 +294,83 @@ describe.skipIf(!HAVE_CHROMIUM)('the web UI in Chromium', () => {
     expect(text).toBe((await world.call(keys.brand, 'GET', `/v1/results/${first.id}/download?format=csv`)).text);
   });
 
+  it('runs results SQL beside the catalog, pages, shows refusals with the diagnostic, saves, opens, deletes and renames', async () => {
+    await nav('Results SQL');
+    await page.getByTestId('catalog-tables').waitFor();
+    const catalog = await api<Catalog>(keys.brand, 'GET', '/v1/results-sql/catalog');
+    const listed = await page.$$eval('[data-testid=catalog-tables] > li', (lis) => lis.map((li) => li.getAttribute('data-table')));
+    expect([...listed].sort()).toEqual(catalog.tables.map((t) => t.name).sort());
+    expect(catalog.tables.length).toBeGreaterThanOrEqual(2);
+
+    // Six-fold cross join of the catalog listing: more than one page, in a total order.
+    const cross = 'SELECT a.name AS a, b.name AS b, c.name AS c, d.name AS d, e.name AS e, f.name AS f FROM results a, results b, results c, results d, results e, results f ORDER BY 1, 2, 3, 4, 5, 6';
+    await page.getByLabel('SQL', { exact: true }).fill(cross);
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.getByTestId('sql-rows').waitFor();
+    const first = await api<SqlAnswer>(keys.brand, 'POST', '/v1/results-sql/query', { sql: cross, offset: 0, limit: 50 });
+    expect(first.hasMore).toBe(true);
+    expect(await tableCells(page, '[data-testid=sql-rows]')).toEqual(first.rows.map((r) => r.map(shown)));
+    await page.getByRole('navigation', { name: 'Pages of rows' }).getByRole('button', { name: 'Next →' }).click();
+    await page.locator('[data-testid=sql-rows] caption', { hasText: 'rows 51–' }).waitFor();
+    const second = await api<SqlAnswer>(keys.brand, 'POST', '/v1/results-sql/query', { sql: cross, offset: 50, limit: 50 });
+    expect(await tableCells(page, '[data-testid=sql-rows]')).toEqual(second.rows.map((r) => r.map(shown)));
+
+    const target = catalog.tables[0]!.name;
+    const sql = `SELECT * FROM ${target} ORDER BY 1`;
+    await page.getByLabel('SQL', { exact: true }).fill(sql);
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.locator('[data-testid=sql-rows] caption', { hasText: /^(rows 1–|no rows)/ }).waitFor();
+    const answer = await api<SqlAnswer>(keys.brand, 'POST', '/v1/results-sql/query', { sql, limit: 50 });
+    expect(await tableCells(page, '[data-testid=sql-rows]')).toEqual(answer.rows.map((r) => r.map(shown)));
+    await screenshot(page, 'results-sql');
+
+    // A raw table is out of reach: the page shows the server's refusal and marks the name.
+    const raw = 'SELECT state, count(*) AS n FROM customers GROUP BY state';
+    await page.getByLabel('SQL', { exact: true }).fill(raw);
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const refusal = page.getByTestId('sql-refusal');
+    await refusal.waitFor();
+    const refused = await world.call(keys.brand, 'POST', '/v1/results-sql/query', { sql: raw });
+    expect(refused.status).toBe(422);
+    const diagnostic = (refused.body as { error: { code: string; message: string; position?: number; fragment?: string } }).error;
+    expect(diagnostic.code).toBe('unknown-result-table');
+    const text = await refusal.textContent();
+    expect(text).toContain(`[${diagnostic.code}]`);
+    expect(text).toContain(diagnostic.message);
+    expect(text).toContain('HTTP 422');
+    if (diagnostic.position !== undefined || diagnostic.fragment !== undefined) {
+      expect(await page.locator('[data-testid=sql-marked] mark').textContent()).toContain('customers');
+    }
+    await screenshot(page, 'results-sql-refused');
+
+    // Save as a view, see it listed, open it, delete it.
+    await page.getByLabel('SQL', { exact: true }).fill(sql);
+    await page.getByText('Save as a named query or view').click();
+    await page.locator('input[name=saved-name]').fill('first_result');
+    await page.locator('select[name=saved-kind]').selectOption('view');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.locator('[data-testid=saved-list] li[data-saved=first_result]').waitFor();
+    const saved = await api<{ name: string; kind: string; sql: string }>(keys.brand, 'GET', '/v1/results-sql/saved/first_result');
+    expect(saved).toMatchObject({ name: 'first_result', kind: 'view' });
+    await page.getByLabel('SQL', { exact: true }).fill('');
+    await page.getByRole('button', { name: 'Open first_result' }).click();
+    expect(await page.getByLabel('SQL', { exact: true }).inputValue()).toBe(saved.sql);
+    await page.getByRole('button', { name: 'Delete first_result' }).click();
+    await page.getByRole('button', { name: 'Confirm deleting first_result' }).click();
+    await page.locator('[data-testid=saved-list] li[data-saved=first_result]').waitFor({ state: 'detached' });
+    expect((await world.call(keys.brand, 'GET', '/v1/results-sql/saved/first_result')).status).toBe(404);
+
+    // Rename a result: the catalog (page and API) knows it by the new name.
+    const renamed = catalog.tables[0]!;
+    await page.locator(`[data-testid=catalog-tables] li[data-table=${renamed.name}] summary`).click();
+    await page.getByRole('button', { name: `Rename ${renamed.name}` }).click();
+    await page.getByLabel(`New name for result ${renamed.id.slice(0, 8)}`).fill('renamed_result');
+    await page.getByRole('button', { name: 'Rename', exact: true }).click();
+    await page.locator('[data-testid=catalog-tables] li[data-table=renamed_result]').waitFor();
+    const after = await api<Catalog>(keys.brand, 'GET', '/v1/results-sql/catalog');
+    expect(after.tables.find((t) => t.id === renamed.id)).toMatchObject({ name: 'renamed_result', named: true });
+  });
+
   it('signs out: the key is forgotten and sign-in shows again', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Member API key').waitFor();
@@ -262,6 +378,87 @@ describe.skipIf(!HAVE_CHROMIUM)('the web UI in Chromium', () => {
     await page.goto(`${base}/app/datasets`);
     await page.getByLabel('Member API key').waitFor();
     expect(await page.getByTestId('me').count()).toBe(0);
+  });
+
+  it('lets a table owner review templates and approve or revoke them on its tables', async () => {
+    await signIn(keys.platform);
+    await page.goto(`${base}/app/templates?collaboration=planning`);
+    const card = page.getByTestId('template-audience-overlap');
+    await card.waitFor();
+    const view = await api<{ runSql: string; outputs: string[]; approvals: Record<string, boolean>; reads: Record<string, string[]> }>(
+      keys.platform, 'GET', '/v1/collaborations/planning/templates/audience-overlap');
+    expect(await card.getByTestId('run-sql').textContent()).toBe(view.runSql);
+    expect(await card.getByTestId('outputs').textContent()).toBe(view.outputs.join(', '));
+    const approvals = await card.locator('[data-testid=approval]').evaluateAll((rows) => Object.fromEntries(rows.map((r) => [r.getAttribute('data-table'), r.getAttribute('data-approved') === 'true'])));
+    expect(approvals).toEqual(view.approvals);
+    // Only the platform's own table has a button; the brand's table is the brand's to decide.
+    expect(await card.getByRole('button', { name: 'Revoke audience-overlap on customers' }).count()).toBe(0);
+    await screenshot(page, 'templates');
+
+    await card.getByRole('button', { name: 'Revoke audience-overlap on impressions' }).click();
+    await card.locator('[data-testid=approval][data-table=impressions][data-approved=false]').waitFor();
+    expect((await api<{ approvals: Record<string, boolean> }>(keys.platform, 'GET', '/v1/collaborations/planning/templates/audience-overlap')).approvals['impressions']).toBe(false);
+    await card.getByRole('button', { name: 'Approve audience-overlap on impressions' }).click();
+    await card.locator('[data-testid=approval][data-table=impressions][data-approved=true]').waitFor();
+    expect((await api<{ approvals: Record<string, boolean> }>(keys.platform, 'GET', '/v1/collaborations/planning/templates/audience-overlap')).approvals['impressions']).toBe(true);
+  });
+
+  it('shows the owner its budget, checks the form before sending, previews and saves it, and lists the ledger', async () => {
+    await nav('Privacy');
+    await page.getByLabel('Collaboration').selectOption('spending');
+    const card = page.getByTestId('budget-impressions');
+    await card.waitFor();
+    expect(await card.getAttribute('data-view')).toBe('owner');
+    // Out of range: refused next to the field, and nothing is sent.
+    await card.getByLabel('Total epsilon per period').fill('50');
+    await card.getByRole('button', { name: 'Save budget' }).click();
+    expect(await card.locator('.field-error').textContent()).toContain('epsilon: must be a number from 0.01 to 20');
+    const untouched = await api<Report>(keys.platform, 'GET', '/v1/collaborations/spending/privacy-budget');
+    expect(untouched.tables[0]).toMatchObject({ view: 'owner', settings: null });
+
+    await card.getByLabel('Total epsilon per period').fill('3');
+    await card.getByRole('button', { name: 'Preview' }).click();
+    await card.getByTestId('budget-preview').waitFor();
+    const preview = await api<{ queries: Kinds }>(keys.platform, 'POST', '/v1/collaborations/spending/privacy-preview', { epsilon: 3, usersNoisePerQuery: 30 });
+    const previewShown = await card.locator('[data-testid=preview-queries] td').evaluateAll((tds) => Object.fromEntries(tds.map((td) => [td.getAttribute('data-kind'), Number(td.textContent)])));
+    expect(previewShown).toEqual(preview.queries);
+    await card.getByRole('button', { name: 'Save budget' }).click();
+    await card.getByTestId('budget-saved').waitFor();
+    await card.getByTestId('budget-facts').waitFor();
+
+    // A differentially private query by the brand spends some of it.
+    const run = await world.call(keys.brand, 'POST', '/v1/collaborations/spending/queries?wait=30', { sql: 'SELECT COUNT(DISTINCT email_address) AS reach FROM impressions' });
+    expect((await world.finish(keys.brand, 'spending', (run.body as { id: string }).id))['status']).toBe('succeeded');
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await card.getByTestId('ledger').waitFor();
+    const report = await api<Report>(keys.platform, 'GET', '/v1/collaborations/spending/privacy-budget');
+    const owned = report.tables[0]!;
+    if (owned.view !== 'owner' || owned.settings === null) throw new Error('expected the owner view with settings');
+    expect(owned.settings).toEqual({ epsilon: 3, delta: 1e-6, usersNoisePerQuery: 30, refresh: 'none' });
+    expect(await card.getByTestId('spent').textContent()).toBe(`ε ${owned.spentEpsilon}, δ ${owned.spentDelta}`);
+    expect(await card.getByTestId('remaining').textContent()).toBe(`ε ${owned.remainingEpsilon}`);
+    const left = await card.locator('[data-testid=queries-remaining] td').evaluateAll((tds) => Object.fromEntries(tds.map((td) => [td.getAttribute('data-kind'), Number(td.textContent)])));
+    expect(left).toEqual(owned.queriesRemaining);
+    const ledger = await card.locator('[data-testid=ledger] tbody tr').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-query'), r.querySelectorAll('td')[5]?.textContent, r.querySelectorAll('td')[7]?.textContent]));
+    expect(ledger).toEqual(owned.ledger.map((e) => [e.queryId, String(e.epsilon), e.status]));
+    expect(owned.ledger.length).toBe(1);
+    await screenshot(page, 'privacy-owner');
+  });
+
+  it('shows another member only how many queries remain', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(keys.brand);
+    await page.goto(`${base}/app/privacy?collaboration=spending`);
+    const card = page.getByTestId('budget-impressions');
+    await card.waitFor();
+    expect(await card.getAttribute('data-view')).toBe('member');
+    expect(await card.locator('form').count()).toBe(0);
+    const report = await api<Report>(keys.brand, 'GET', '/v1/collaborations/spending/privacy-budget');
+    const seen = report.tables[0]!;
+    expect(seen.view).toBe('member');
+    const left = await card.locator('[data-testid=queries-remaining] td').evaluateAll((tds) => Object.fromEntries(tds.map((td) => [td.getAttribute('data-kind'), Number(td.textContent)])));
+    expect(left).toEqual(seen.queriesRemaining);
+    await screenshot(page, 'privacy-member');
   });
 
   it('ran without a CSP violation or an uncaught error, and the CSP does block inline script', async () => {

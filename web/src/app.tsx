@@ -7,11 +7,14 @@ import { DatasetPage } from './pages/dataset.tsx';
 import { DatasetsPage } from './pages/datasets.tsx';
 import { InsightPage } from './pages/insight.tsx';
 import { InsightsPage } from './pages/insights.tsx';
+import { PrivacyPage } from './pages/privacy.tsx';
 import { QueriesPage } from './pages/queries.tsx';
 import { ResultPage } from './pages/result.tsx';
+import { ResultsSqlPage } from './pages/results-sql.tsx';
 import { ResultsPage } from './pages/results.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { TablesPage } from './pages/tables.tsx';
+import { TemplatesPage } from './pages/templates.tsx';
 import { match, navigate, useLocation } from './router.ts';
 import { clearKey, clientFor, savedKey, saveKey, SessionContext, type Session } from './session.ts';
 import type { ClientError } from '../../src/client/index.ts';
@@ -20,9 +23,12 @@ const NAV: readonly { readonly href: string; readonly label: string }[] = [
   { href: '/app/collaborations', label: 'Collaborations' },
   { href: '/app/datasets', label: 'Datasets' },
   { href: '/app/tables', label: 'Tables' },
+  { href: '/app/templates', label: 'Templates' },
+  { href: '/app/privacy', label: 'Privacy' },
   { href: '/app/queries', label: 'Queries' },
   { href: '/app/insights', label: 'Insights' },
   { href: '/app/results', label: 'Results' },
+  { href: '/app/results-sql', label: 'Results SQL' },
 ];
 
 function Page({ path }: { readonly path: string }) {
@@ -32,11 +38,14 @@ function Page({ path }: { readonly path: string }) {
   if (match('/app/datasets', path)) return <DatasetsPage />;
   if ((p = match('/app/datasets/:name', path))) return <DatasetPage name={p['name']!} />;
   if (match('/app/tables', path)) return <TablesPage />;
+  if (match('/app/templates', path)) return <TemplatesPage />;
+  if (match('/app/privacy', path)) return <PrivacyPage />;
   if (match('/app/queries', path)) return <QueriesPage />;
   if (match('/app/insights', path)) return <InsightsPage />;
   if ((p = match('/app/insights/:analysis', path))) return <InsightPage analysis={p['analysis']!} />;
   if (match('/app/results', path)) return <ResultsPage />;
   if ((p = match('/app/results/:id', path))) return <ResultPage id={p['id']!} />;
+  if (match('/app/results-sql', path)) return <ResultsSqlPage />;
   return (
     <section>
       <h1>Not found</h1>

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
-import Fastify from 'fastify';
-import { buildServer } from '../../api/server.ts';
 import { defaultHome, Workspace } from '../../collaboration/workspace.ts';
 import { UsageError } from '../output.ts';
+import { startServer, stopOnSignal } from './serve-start.ts';
 
 interface ServeFlags {
   readonly port: string;
@@ -83,46 +82,32 @@ export function registerServeCommand(program: Command): void {
         );
       }
       const globals = cmd.optsWithGlobals<{ home?: string }>();
-      const running = whole('--max-running', flags.maxRunning, 1);
+      const engineRunning = whole('--max-running', flags.maxRunning, 1);
       const workspace = await Workspace.open(defaultHome(globals.home), {
-        engineConcurrency: running,
+        engineConcurrency: engineRunning,
         ...(flags.queryMemory ? { memoryLimit: flags.queryMemory } : {}),
         ...(flags.queryThreads ? { threads: whole('--query-threads', flags.queryThreads, 1) } : {}),
       });
       const rate = whole('--rate-limit', flags.rateLimit, 0);
-      const server = await buildServer({
+      const grace = whole('--shutdown-grace', flags.shutdownGrace, 0) * 1000;
+      const running = await startServer({
         workspace,
+        host: flags.host,
+        port,
         limits: {
           perMember: whole('--max-queries-per-member', flags.maxQueriesPerMember, 1),
-          running,
+          running: engineRunning,
           timeoutMs: whole('--query-timeout', flags.queryTimeout, 1) * 1000,
         },
         maxUploadBytes: parseBytes('--max-upload', flags.maxUpload),
         rateLimitPerMinute: rate === 0 ? false : rate,
-        logger: { level: process.env['CLEANROOM_LOG_LEVEL'] ?? 'info' },
-        metricsOnMainListener: flags.metricsPort === undefined,
+        logLevel: process.env['CLEANROOM_LOG_LEVEL'] ?? 'info',
+        ...(flags.metricsPort !== undefined ? { metricsPort: whole('--metrics-port', flags.metricsPort, 1) } : {}),
         ...(tls ? { tls } : {}),
       });
-      const metricsApp = flags.metricsPort === undefined ? undefined : Fastify({ logger: false });
-      if (metricsApp) {
-        metricsApp.get('/metrics', async (_request, reply) => reply.type(server.metrics.contentType).send(await server.metrics.text()));
-        await metricsApp.listen({ host: '127.0.0.1', port: whole('--metrics-port', flags.metricsPort ?? '', 1) });
-      }
-      const address = await server.app.listen({ host: flags.host, port });
-      process.stderr.write(`cleanroom serving ${workspace.home} at ${address} (API reference: ${address}/docs)\n`);
-      const grace = whole('--shutdown-grace', flags.shutdownGrace, 0) * 1000;
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string): void => {
-          process.stderr.write(`${signal}: finishing running queries (up to ${grace / 1000} s), then stopping\n`);
-          void (async () => {
-            await server.shutdown(grace);
-            await metricsApp?.close();
-            await workspace.close();
-            resolve();
-          })();
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+      const stopped = stopOnSignal(running, grace);
+      process.stderr.write(`cleanroom serving ${workspace.home} at ${running.address} (API reference: ${running.address}/docs)\n`);
+      await stopped;
+      await workspace.close();
     });
 }

@@ -45,6 +45,8 @@ export function CollaborationPage({ name }: { readonly name: string }) {
               <p class="actions">
                 {mine?.query && <Link href={`/app/insights?collaboration=${encodeURIComponent(name)}`}>Run an analysis here</Link>}
                 <Link href={`/app/queries?collaboration=${encodeURIComponent(name)}`}>Query history</Link>
+                <Link href={`/app/templates?collaboration=${encodeURIComponent(name)}`}>Review templates</Link>
+                <Link href={`/app/privacy?collaboration=${encodeURIComponent(name)}`}>Privacy budgets</Link>
               </p>
 
               <h2>Members</h2>
