@@ -118,6 +118,17 @@ describe('authorisation matrix: every route as every caller', () => {
     memberRoute('GET', '/v1/results-sql/saved/matrix_q', 200, 200, 200),
     memberRoute('DELETE', '/v1/results-sql/saved/matrix_q', 200, 200, 200),
     memberRoute('GET', '/v1/results-sql/export', 200, 200, 200),
+    // Dashboards (src/api/routes/dashboards.ts): another member's dashboard does not exist for the caller.
+    memberRoute('POST', '/v1/dashboards', 201, 404, 404, () => ({ name: 'mdash', visuals: [{ id: 'n', kind: 'table', source: { kind: 'table', table: resultId }, fields: {} }] })),
+    memberRoute('GET', '/v1/dashboards', 200, 200, 200),
+    memberRoute('GET', '/v1/dashboards/mdash', 200, 404, 404),
+    memberRoute('PUT', '/v1/dashboards/mdash', 200, 404, 404, () => ({ name: 'mdash', visuals: [{ id: 'n', kind: 'table', source: { kind: 'table', table: resultId }, fields: {} }] })),
+    memberRoute('POST', '/v1/dashboards/mdash/visuals/n/data', 200, 404, 404, () => ({})),
+    memberRoute('GET', '/v1/dashboards/mdash/visuals/n/csv', 200, 404, 404),
+    memberRoute('POST', '/v1/dashboards/mdash/shares', 403, 404, 404, () => ({ member: 'platform', collaboration: 'media' })),
+    memberRoute('DELETE', '/v1/dashboards/mdash/shares/platform', 404, 404, 404),
+    memberRoute('POST', '/v1/dashboards/ready-made', 200, 200, 200, () => ({})),
+    memberRoute('DELETE', '/v1/dashboards/mdash', 200, 404, 404),
     // State changes last.
     { method: 'DELETE', url: `/v1/keys/${brandSpareKey}`, expect: { none: 401, revoked: 401, admin: 200, outsider: 404, other: 404, owner: 200 } },
     memberRoute('PATCH', '/v1/collaborations/media', 200, 403, 403, () => ({ differenceChecks: true })),

@@ -10,6 +10,7 @@ import { resolvePrincipal } from './principal.ts';
 import { DEFAULT_LIMITS, QueryScheduler, type SchedulerLimits } from './query-scheduler.ts';
 import { recordFinishedQuery } from './record-finished-query.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
+import { registerDashboardRoutes } from './routes/dashboards.ts';
 import { registerCollaborationRoutes } from './routes/collaborations.ts';
 import { registerDatasetRoutes } from './routes/datasets.ts';
 import { registerInsightRoutes } from './routes/insights.ts';
@@ -151,6 +152,7 @@ export async function buildServer(options: ServerOptions): Promise<CleanroomServ
     registerInsightRoutes(scope, context);
     registerResultRoutes(scope, context);
     registerResultsSqlRoutes(scope, context);
+    registerDashboardRoutes(scope, context);
     registerPrivacyRoutes(scope, context);
   });
   // The browser UI (web/): `/`, `/app/*` and `/assets/*`, same origin as the API.

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CleanroomError } from '../collaboration/errors.ts';
 import { registerAuditCommands } from './commands/audit.ts';
 import { registerCollaborationCommands } from './commands/collaboration.ts';
+import { registerDashboardCommands } from './commands/dashboard.ts';
 import { registerDatasetCommands } from './commands/dataset.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerGenerateCommand } from './commands/generate.ts';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerQueryCommands(program);
   registerResultsCommands(program);
   registerInsightsCommands(program);
+  registerDashboardCommands(program);
   registerPrivacyCommands(program);
   registerAuditCommands(program);
   registerServeCommand(program);

@@ -1,4 +1,5 @@
 import { CollaborationsApi } from './collaborations-api.ts';
+import { DashboardsApi } from './dashboards-api.ts';
 import { DatasetsApi } from './datasets-api.ts';
 import { Http, type ClientOptions } from './http.ts';
 import { InsightsApi } from './insights-api.ts';
@@ -31,6 +32,7 @@ export class CleanroomClient {
   readonly insights: InsightsApi;
   readonly results: ResultsApi;
   readonly resultsSql: ResultsSqlApi;
+  readonly dashboards: DashboardsApi;
   readonly privacy: PrivacyApi;
   private readonly http: Http;
 
@@ -46,6 +48,7 @@ export class CleanroomClient {
     this.insights = new InsightsApi(this.http);
     this.results = new ResultsApi(this.http);
     this.resultsSql = new ResultsSqlApi(this.http);
+    this.dashboards = new DashboardsApi(this.http);
     this.privacy = new PrivacyApi(this.http);
   }
 

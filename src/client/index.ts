@@ -9,3 +9,4 @@ export type { NewCollaboration } from './collaborations-api.ts';
 export type { NewTemplate } from './templates-api.ts';
 export { FINAL_STATUSES, type WaitOptions } from './queries-api.ts';
 export type * from './types.ts';
+export type { DashboardDocument, Dashboard, DashboardSummary, VisualData } from './dashboards-api.ts';

@@ -4,6 +4,7 @@ import { auditChain } from './migrations/0008-audit-chain.ts';
 import { apiKeys } from './migrations/0009-api-keys.ts';
 import { queryWorkerHost } from './migrations/0010-query-worker-host.ts';
 import { resultsSql } from './migrations/0011-results-sql.ts';
+import { dashboards } from './migrations/0012-dashboards.ts';
 
 /**
  * Versioned migrations, applied in name order. Never edit a released migration: add a
@@ -260,4 +261,5 @@ export const migrations: Record<string, Migration> = {
   '0009_api_keys': apiKeys,
   '0010_query_worker_host': queryWorkerHost,
   '0011_results_sql': resultsSql,
+  '0012_dashboards': dashboards,
 };

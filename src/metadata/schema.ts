@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { DashboardSharesTable, DashboardsTable } from './migrations/0012-dashboards.ts';
 
 /**
  * The control-plane database, as Kysely sees it. JSON columns hold validated documents
@@ -332,6 +333,8 @@ export interface Database {
   results: ResultsTable;
   result_names: ResultNamesTable;
   results_sql_saved: ResultsSqlSavedTable;
+  dashboards: DashboardsTable;
+  dashboard_shares: DashboardSharesTable;
   events: EventsTable;
   templates: TemplatesTable;
   privacy_budgets: PrivacyBudgetsTable;

@@ -13,6 +13,7 @@ import type { SetBudgetOutcome } from '../../collaboration/privacy-budgets.ts';
 import type { QueryLogEntry } from '../../collaboration/query-logs.ts';
 import type { ResultInfo } from '../../collaboration/results.ts';
 import type { ResultsSqlBackend } from './results-sql-backend.ts';
+import type { DashboardBackend } from './dashboard-backend.ts';
 import type { DeliveryOptions, QueryOutcome } from '../../collaboration/run-query.ts';
 import type { ApprovalChange } from '../../collaboration/template-approvals.ts';
 import type { TemplateInfo } from '../../collaboration/templates.ts';
@@ -135,6 +136,7 @@ export interface Backend {
   readonly queries: QueryBackend;
   readonly results: ResultBackend;
   readonly resultsSql: ResultsSqlBackend;
+  readonly dashboards: DashboardBackend;
   readonly insights: InsightBackend;
   readonly privacy: PrivacyBackend;
 }

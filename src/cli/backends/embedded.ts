@@ -22,6 +22,7 @@ import { actor } from '../actor.ts';
 import type { Backend } from './backend.ts';
 import { embeddedTables } from './embedded-tables.ts';
 import { embeddedResultsSql } from './results-sql-backend.ts';
+import { embeddedDashboards } from './dashboard-backend.ts';
 import type { LazyWorkspace } from './lazy-workspace.ts';
 
 /** Today's calls into src/collaboration, on the workspace this process opens. */
@@ -97,6 +98,7 @@ export function embeddedBackend(lazy: LazyWorkspace): Backend {
       export: async (who, id, destination, format) => exportResultAs(await ws(), who, id, destination, format),
     },
     resultsSql: embeddedResultsSql(ws),
+    dashboards: embeddedDashboards(ws),
     insights: {
       list: async () =>
         ANALYSES.map((a) => ({ name: a.name, category: a.category, rule: a.rule, tables: a.tables, parameters: a.parameters, question: a.question })),

@@ -6,6 +6,7 @@ import { saveDownload } from '../../client/node-download.ts';
 import { remoteActor } from './remote-actor.ts';
 import { remoteDatasets } from './remote-datasets.ts';
 import { remoteResultsSql } from './results-sql-backend.ts';
+import { remoteDashboards } from './dashboard-backend.ts';
 import { outcomeOf, resultLocation, runToEnd } from './remote-outcome.ts';
 
 /** Seconds a submission waits on the server before answering, so short queries take one round trip. */
@@ -97,6 +98,7 @@ export function remoteBackend(client: CleanroomClient): Backend {
       export: async (_who, id, destination, format) => saveDownload(await client.results.download(id, format), destination),
     },
     resultsSql: remoteResultsSql(client),
+    dashboards: remoteDashboards(client),
     insights: {
       list: () => client.insights.list(),
       install: (collaboration, _who, tables, only) => client.insights.install(collaboration, { tables, ...(only ? { only } : {}) }),
