@@ -2,7 +2,6 @@
  * The browser tests' shared parts: Debian's Chromium driven by playwright-core (no
  * browser download), the UI built from the sources, and screenshots for the docs.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,9 +16,13 @@ if (!HAVE_CHROMIUM) {
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
 
-/** Builds web/dist from web/src, so the tests never run a stale bundle. */
+/**
+ * The web UI is built once for the whole run by test/global-setup.ts (vitest's
+ * globalSetup), so parallel browser test files never rebuild a bundle another serves.
+ * This only checks that it is there.
+ */
 export function buildWebUi(): void {
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-web.mjs')], { stdio: 'inherit' });
+  if (!existsSync(join(ROOT, 'web', 'dist', 'index.html'))) throw new Error('web/dist is missing: test/global-setup.ts should have built it (node scripts/build-web.mjs)');
 }
 
 export function launchChromium(): Promise<Browser> {
