@@ -1,10 +1,7 @@
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { CellValue, ResultColumn } from '../engine/engine.ts';
 import { streamResultRows, type ResultFileFormat } from '../engine/result-file-reader.ts';
+import { writeAtomically } from '../storage/write-atomically.ts';
 import { conflict, notFound } from './errors.ts';
 import { exportResult } from './results.ts';
 import type { Workspace } from './workspace.ts';
@@ -96,14 +93,7 @@ export async function exportResultAs(workspace: Workspace, member: string, resul
   if (wanted === 'parquet') {
     throw conflict('format-unavailable', `result '${resultId}' is stored as ${result.format}; export it as csv or json`);
   }
-  const partial = join(dirname(destination), `.${basename(destination)}.partial`);
-  try {
-    await withStagedResult(workspace, result, (path) =>
-      pipeline(Readable.from(convertedRows(path, result.format, wanted)), createWriteStream(partial, { flags: 'wx', mode: 0o600 })),
-    );
-    await rename(partial, destination);
-  } catch (e) {
-    await rm(partial, { force: true });
-    throw e;
-  }
+  await writeAtomically(destination, (write) =>
+    withStagedResult(workspace, result, (path) => write(Readable.from(convertedRows(path, result.format, wanted)))),
+  );
 }

@@ -1,10 +1,7 @@
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Workspace } from './workspace.ts';
 import type { ResultColumn } from '../engine/engine.ts';
+import { writeAtomically } from '../storage/write-atomically.ts';
 import { notFound } from './errors.ts';
 import { logEvent } from './events.ts';
 
@@ -97,12 +94,5 @@ export async function openResult(workspace: Workspace, member: string, resultId:
  */
 export async function exportResult(workspace: Workspace, member: string, resultId: string, destination: string): Promise<void> {
   const { stream } = await openResult(workspace, member, resultId);
-  const partial = join(dirname(destination), `.${basename(destination)}.partial`);
-  try {
-    await pipeline(stream, createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
-    await rename(partial, destination);
-  } catch (e) {
-    await rm(partial, { force: true });
-    throw e;
-  }
+  await writeAtomically(destination, stream);
 }

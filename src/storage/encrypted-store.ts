@@ -1,15 +1,11 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { createReadStream } from 'node:fs';
 import { pipeline as pipelineCallback, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { DataStore } from './data-store.ts';
-import { StagingTracker } from './data-store.ts';
 import type { DataKey } from './encryption/data-key.ts';
 import { decryptBuffer, DecryptStream } from './encryption/decrypt-stream.ts';
 import { encryptBuffer, EncryptStream } from './encryption/encrypt-stream.ts';
 import type { ObjectInfo, ObjectStore, StagedObject } from './object-store.ts';
 import type { PrivateScratch } from './private-scratch.ts';
+import { StagingDataStore } from './staging-data-store.ts';
 
 /** The data keys of members (`Keyring`): the current one to write, any version to read. */
 export interface MemberKeys {
@@ -24,23 +20,25 @@ const MEMBER_KEY = /^members\/([^/]+)\//;
  * `members/<member>/` is stored in the chunked AES-256-GCM format of
  * docs/encryption.md with that member's data key, bound to its store key (so objects
  * cannot be swapped). Reads decrypt and verify; a changed, truncated, swapped or
- * unencrypted object fails with a DecryptionError naming the object. Listing, sizes
- * (encrypted sizes), deletes and sweeps pass through to the backend.
+ * unencrypted object fails with a DecryptionError naming the object. Staged copies are
+ * decrypted and appear only once every chunk verified. Listing, sizes (encrypted sizes),
+ * deletes and sweeps pass through to the backend (`StagingDataStore`).
  *
  * @example
  *   const store = new EncryptedStore(await LocalStore.open(dir), keyring, scratch);
  *   await store.putFile('members/acme/results/r1.parquet', '/dev/shm/…/delivery.parquet');
  *   const staged = await store.stageInto('members/acme/results/r1.parquet', queryDir);
  */
-export class EncryptedStore implements DataStore {
+export class EncryptedStore extends StagingDataStore {
   readonly encrypted = true;
-  private readonly staging = new StagingTracker();
 
   constructor(
-    readonly backend: ObjectStore,
+    backend: ObjectStore,
     private readonly keys: MemberKeys,
-    private readonly scratch: PrivateScratch,
-  ) {}
+    scratch: PrivateScratch,
+  ) {
+    super(backend, scratch);
+  }
 
   async putFile(key: string, localPath: string): Promise<ObjectInfo> {
     return this.putStream(key, createReadStream(localPath));
@@ -74,71 +72,10 @@ export class EncryptedStore implements DataStore {
     return piped(sealed, new DecryptStream({ key: (id) => this.keys.find(member, id), context: key, objectName: key }));
   }
 
-  async stage(key: string): Promise<StagedObject | undefined> {
+  /** Refuses a key outside `members/<member>/` before making a scratch folder. */
+  override async stage(key: string): Promise<StagedObject | undefined> {
     memberOf(key);
-    const dir = await this.scratch.create('stage');
-    const release = (): Promise<void> => rm(dir, { recursive: true, force: true });
-    try {
-      const staged = await this.writePlaintext(key, dir, path.basename(key));
-      if (staged === undefined) {
-        await release();
-        return undefined;
-      }
-      return this.staging.track({ path: staged, release });
-    } catch (e) {
-      await release();
-      throw e;
-    }
-  }
-
-  async stageInto(key: string, dir: string, name = path.basename(key)): Promise<StagedObject | undefined> {
-    const file = await this.writePlaintext(key, dir, name);
-    return file === undefined ? undefined : this.staging.track({ path: file, release: () => rm(file, { force: true }) });
-  }
-
-  /** Decrypts into `dir/.name.partial`, renamed to `dir/name` only once every chunk verified. */
-  private async writePlaintext(key: string, dir: string, name: string): Promise<string | undefined> {
-    if (name.includes('/') || name.startsWith('.')) throw new Error('Internal error: a staged file name must be a plain file name');
-    const source = await this.openRead(key);
-    if (source === undefined) return undefined;
-    const file = path.join(dir, name);
-    const partial = path.join(dir, `.${name}.partial`);
-    try {
-      await pipeline(source, createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
-      await rename(partial, file);
-    } catch (e) {
-      await rm(partial, { force: true });
-      throw e;
-    }
-    return file;
-  }
-
-  withStagingScope<T>(work: () => Promise<T>): Promise<T> {
-    return this.staging.scoped(work);
-  }
-
-  releaseAll(): Promise<void> {
-    return this.staging.releaseAll();
-  }
-
-  stat(key: string): Promise<ObjectInfo | undefined> {
-    return this.backend.stat(key);
-  }
-
-  list(prefix: string): Promise<ObjectInfo[]> {
-    return this.backend.list(prefix);
-  }
-
-  delete(key: string): Promise<boolean> {
-    return this.backend.delete(key);
-  }
-
-  deletePrefix(prefix: string): Promise<number> {
-    return this.backend.deletePrefix(prefix);
-  }
-
-  sweepTemporary(olderThanMs?: number): Promise<number> {
-    return this.backend.sweepTemporary(olderThanMs);
+    return super.stage(key);
   }
 }
 
