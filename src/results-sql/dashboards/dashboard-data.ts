@@ -234,14 +234,30 @@ function wrap(inner: Query, where: Expr | undefined, orderBy: Query['body']['ord
   };
 }
 
-function csvField(value: CellValue): string {
+/** A text cell a spreadsheet would run as a formula (OWASP, "CSV Injection"). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** How a numeric column's cell may look: DECIMAL and big integers arrive as strings. */
+const PLAIN_NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * One CSV cell. Text starting with = + - @, a tab or a carriage return gets a leading
+ * single quote (and quotes around it), so that a spreadsheet opening the export shows
+ * it as text instead of evaluating it: a result value such as `=HYPERLINK(...)` comes
+ * from the data of other members. Numbers of numeric columns (a negative one starts
+ * with -) are left alone.
+ */
+function csvField(value: CellValue, numeric: boolean): string {
   if (value === null) return '';
+  if (typeof value === 'number') return String(value);
   const text = String(value);
+  if (numeric && PLAIN_NUMBER.test(text)) return text;
+  if (FORMULA_START.test(text)) return `"'${text.replaceAll('"', '""')}"`;
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** A visual's rows as CSV, header first. */
-export function visualCsv(data: VisualData): string {
-  const lines = [data.columns.map((c) => csvField(c.name)).join(','), ...data.rows.map((r) => r.map(csvField).join(','))];
+/** A visual's rows as CSV, header first, cells escaped against formula injection. */
+export function visualCsv(data: Pick<VisualData, 'columns' | 'rows'>): string {
+  const numeric = data.columns.map((c) => NUMERIC.test(c.type));
+  const lines = [data.columns.map((c) => csvField(c.name, false)).join(','), ...data.rows.map((r) => r.map((v, i) => csvField(v, numeric[i] ?? false)).join(','))];
   return `${lines.join('\n')}\n`;
 }
