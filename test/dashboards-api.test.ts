@@ -124,6 +124,13 @@ describe('dashboards over the API', () => {
     const r = await must(world.call(k.brand, 'GET', `/v1/dashboards/${id}/visuals/users/csv`), 200);
     expect(r.headers['content-type']).toContain('text/csv');
     expect(r.text).toBe('campaign_id,users,cost\nc1,3,36\nc3,2,5\n');
+    // With the viewer's filter values (as JSON, like the data route's body): the rows shown.
+    const filtered = await must(world.call(k.brand, 'GET', `/v1/dashboards/${id}/visuals/users/csv?filters=${encodeURIComponent(JSON.stringify({ campaign: ['c3'] }))}`), 200);
+    expect(filtered.text).toBe('campaign_id,users,cost\nc3,2,5\n');
+    const broken = await world.call(k.brand, 'GET', `/v1/dashboards/${id}/visuals/users/csv?filters=${encodeURIComponent('{campaign')}`);
+    expect(broken.status).toBe(400);
+    expect(code(broken)).toBe('dashboard-bad-value');
+    expect(code(await world.call(k.brand, 'GET', `/v1/dashboards/${id}/visuals/users/csv?filters=${encodeURIComponent('{"nope":["x"]}')}`))).toBe('unknown-filter');
   });
 
   it('shares only with members who may receive every result', async () => {

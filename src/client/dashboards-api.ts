@@ -61,9 +61,10 @@ export class DashboardsApi {
     return this.http.json('POST', `/v1/dashboards/${seg(ref)}/visuals/${seg(visual)}/data`, { json: filters === undefined ? {} : { filters }, ...(signal ? { signal } : {}) });
   }
 
-  /** GET /v1/dashboards/{ref}/visuals/{visual}/csv */
-  async csv(ref: string, visual: string): Promise<string> {
-    return (await this.http.send('GET', `/v1/dashboards/${seg(ref)}/visuals/${seg(visual)}/csv`)).text();
+  /** GET /v1/dashboards/{ref}/visuals/{visual}/csv (filters as in `data`; none: the saved values) */
+  async csv(ref: string, visual: string, filters?: Readonly<Record<string, readonly FilterValue[]>>): Promise<string> {
+    const query = filters === undefined ? {} : { query: { filters: JSON.stringify(filters) } };
+    return (await this.http.send('GET', `/v1/dashboards/${seg(ref)}/visuals/${seg(visual)}/csv`, query)).text();
   }
 
   /** POST /v1/dashboards/ready-made: create or refresh audience-planning and campaign-measurement */

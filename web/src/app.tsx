@@ -3,6 +3,9 @@ import { Link } from './components/link.tsx';
 import { Loading } from './components/status.tsx';
 import { CollaborationPage } from './pages/collaboration.tsx';
 import { CollaborationsPage } from './pages/collaborations.tsx';
+import { DashboardEditPage } from './pages/dashboard-edit.tsx';
+import { DashboardPage } from './pages/dashboard.tsx';
+import { DashboardsPage } from './pages/dashboards.tsx';
 import { DatasetPage } from './pages/dataset.tsx';
 import { DatasetsPage } from './pages/datasets.tsx';
 import { InsightPage } from './pages/insight.tsx';
@@ -29,6 +32,7 @@ const NAV: readonly { readonly href: string; readonly label: string }[] = [
   { href: '/app/insights', label: 'Insights' },
   { href: '/app/results', label: 'Results' },
   { href: '/app/results-sql', label: 'Results SQL' },
+  { href: '/app/dashboards', label: 'Dashboards' },
 ];
 
 function Page({ path }: { readonly path: string }) {
@@ -46,6 +50,10 @@ function Page({ path }: { readonly path: string }) {
   if (match('/app/results', path)) return <ResultsPage />;
   if ((p = match('/app/results/:id', path))) return <ResultPage id={p['id']!} />;
   if (match('/app/results-sql', path)) return <ResultsSqlPage />;
+  if (match('/app/dashboards', path)) return <DashboardsPage />;
+  if (match('/app/dashboards/new', path)) return <DashboardEditPage />;
+  if ((p = match('/app/dashboards/:ref', path))) return <DashboardPage reference={p['ref']!} />;
+  if ((p = match('/app/dashboards/:ref/edit', path))) return <DashboardEditPage reference={p['ref']!} />;
   return (
     <section>
       <h1>Not found</h1>

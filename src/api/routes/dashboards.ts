@@ -23,6 +23,16 @@ function filtersOf(value: unknown): Record<string, FilterValue[]> {
   return Object.fromEntries(Object.entries(value).map(([id, values]) => [id, parseFilterValues(values, `filters.${id.slice(0, 40)}`)]));
 }
 
+/** The CSV route's `filters` query parameter: the same object as the data route's body, as JSON. */
+function jsonFilters(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new CleanroomError('invalid', { code: 'dashboard-bad-value', message: 'filters: must be JSON, an object of filter id to values', hint: 'e.g. ?filters={"campaign":["c1"]}' });
+  }
+}
+
 /**
  * Dashboards over results SQL: a member's named sets of visuals over its results, shared
  * read-only with members of a collaboration that may receive every result they draw on.
@@ -126,12 +136,20 @@ export function registerDashboardRoutes(app: FastifyInstance, { workspace }: Api
     },
   );
 
-  app.get<{ Params: { ref: string; visual: string } }>(
+  app.get<{ Params: { ref: string; visual: string }; Querystring: { filters?: string } }>(
     '/v1/dashboards/:ref/visuals/:visual/csv',
-    { schema: { tags: ['dashboards'], summary: "one visual's rows as CSV, with the dashboard's filters", params: visualParams } },
+    {
+      schema: {
+        tags: ['dashboards'],
+        summary: "one visual's rows as CSV, with the dashboard's filters or those given as `filters` (JSON: filter id to values)",
+        params: visualParams,
+        querystring: { type: 'object', additionalProperties: false, properties: { filters: { type: 'string', maxLength: 100_000 } } },
+      },
+    },
     async (request, reply) => {
+      const filters = filtersOf(jsonFilters(request.query.filters));
       const { row, spec, access } = await resolveDashboard(workspace, memberOf(request), request.params.ref);
-      const data = await visualData(workspace, row.owner, spec, request.params.visual, {}, { allowListing: access === 'owner' });
+      const data = await visualData(workspace, row.owner, spec, request.params.visual, filters, { allowListing: access === 'owner' });
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="${spec.name}-${data.visual}.csv"`)
