@@ -162,7 +162,8 @@ export function VisualPanel({
           <div class="visual-body">
             <Body data={load.value} visual={visual} />
           </div>
-          {load.value.truncated && <p class="note">Only the first {load.value.rows.length} rows are shown.</p>}
+          {/* A limit the builder chose is not news; the server's cap of 5000 rows is. */}
+          {load.value.truncated && visual.limit === undefined && <p class="note">Only the first {load.value.rows.length} rows are shown.</p>}
           {visual.kind !== 'table' && load.value.rows.length > 0 && (
             <details class="visual-data">
               <summary>Data</summary>
