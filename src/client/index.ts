@@ -9,4 +9,7 @@ export type { NewCollaboration } from './collaborations-api.ts';
 export type { NewTemplate } from './templates-api.ts';
 export { FINAL_STATUSES, type WaitOptions } from './queries-api.ts';
 export type * from './types.ts';
+/** One parameter of an analysis, as GET /v1/insights declares it (`InsightSummary['parameters']`). */
+export type { AnalysisParameter } from '../insights/analysis.ts';
+export type { ResultsSqlAnswer, ResultsSqlColumn, ResultsSqlTable, SavedResultsQuery } from './results-sql-api.ts';
 export type { DashboardDocument, Dashboard, DashboardSummary, VisualData } from './dashboards-api.ts';

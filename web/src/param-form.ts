@@ -1,12 +1,13 @@
 /**
- * Checks a parameter value typed in a form against the library's declaration (type,
- * allowed values, range) before it is sent. The server checks again (strictly); this
- * only says early and next to the field what is wrong.
+ * Checks what is typed in an analysis' run form before it is sent: parameter values
+ * against the library's declaration (type, allowed values, range), the table chosen for
+ * each role, and the receiver and delivery options. The server checks again (strictly);
+ * this only says early and next to the field what is wrong.
  */
-import type { InsightSummary } from '../../src/client/index.ts';
+import type { AnalysisParameter, CollaborationMembership, SubmitOptions, TableMapping } from '../../src/client/index.ts';
 
 /** One parameter as GET /v1/insights declares it. */
-export type AnalysisParameter = InsightSummary['parameters'][number];
+export type { AnalysisParameter };
 
 export type ParamCheck = { readonly ok: true; readonly value: string | number | boolean } | { readonly ok: false; readonly message: string };
 
@@ -80,4 +81,100 @@ export function checkParams(
     else if (given !== p.default) values[p.name] = checked.value;
   }
   return { values, problems };
+}
+
+type TableRole = keyof TableMapping;
+
+/** The roles the server maps (a Record, so that a role added there does not compile until it is here). */
+const ROLES: Readonly<Record<TableRole, true>> = { customers: true, conversions: true, impressions: true, campaign_audience: true, impressions_b: true };
+
+function isRole(role: string): role is TableRole {
+  return Object.hasOwn(ROLES, role);
+}
+
+/** The table each role starts with: the associated table named like the role, as the server defaults; else none chosen. */
+export function defaultTables(roles: readonly string[], associated: readonly string[]): Record<string, string> {
+  return Object.fromEntries(roles.map((role) => [role, associated.includes(role) ? role : '']));
+}
+
+/**
+ * The table chosen for each role the analysis reads: the mapping to send (only the roles
+ * whose table is not named like the role, as `--tables` on the CLI) or the problems by role.
+ */
+export function checkTables(
+  roles: readonly string[],
+  chosen: Readonly<Record<string, string>>,
+  associated: readonly string[],
+): { readonly tables: TableMapping; readonly problems: Record<string, string> } {
+  const tables: Partial<Record<TableRole, string>> = {};
+  const problems: Record<string, string> = {};
+  for (const role of roles) {
+    const name = chosen[role] ?? '';
+    if (!isRole(role)) problems[role] = `a table role this page does not know ('${role}')`;
+    else if (name === '') problems[role] = `no associated table is named '${role}': choose the table that plays this role`;
+    else if (!associated.includes(name)) problems[role] = `'${name}' is not associated with this collaboration`;
+    else if (name !== role) tables[role] = name;
+  }
+  return { tables, problems };
+}
+
+/** What the run form holds besides parameters and tables. */
+export interface DeliveryInput {
+  readonly receiver: string;
+  /** Output columns, comma-separated. */
+  readonly normalize: string;
+  readonly hash: string;
+}
+
+export type DeliveryField = keyof DeliveryInput;
+
+const COLUMN = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+/** The API takes at most this many columns per option, each at most 128 characters. */
+const MAX_COLUMNS = 64;
+
+/** `email_address, phone` -> the names, or what is wrong with the list. */
+export function checkColumnList(text: string): { readonly ok: true; readonly columns: string[] } | { readonly ok: false; readonly message: string } {
+  const columns = text
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
+  const bad = columns.find((c) => !COLUMN.test(c) || c.length > 128);
+  if (bad !== undefined) return { ok: false, message: `'${bad}' is not a column name: output column names separated by commas, e.g. email_address` };
+  const seen = new Set<string>();
+  for (const c of columns) {
+    if (seen.has(c.toLowerCase())) return { ok: false, message: `'${c}' is named twice` };
+    seen.add(c.toLowerCase());
+  }
+  if (columns.length > MAX_COLUMNS) return { ok: false, message: `at most ${MAX_COLUMNS} columns` };
+  return { ok: true, columns };
+}
+
+/** Members who may receive a result now: the receive ability, accepted, not left (as the server decides). */
+export function receiversOf(members: readonly CollaborationMembership[]): string[] {
+  return members.filter((m) => m.receive && m.accepted && !m.left).map((m) => m.member);
+}
+
+/**
+ * The receiver and, for a list-rule analysis (the only results they apply to), the
+ * columns to normalise and hash on delivery: the submission's options, or the problems.
+ */
+export function checkDelivery(
+  input: DeliveryInput,
+  context: { readonly runner: string; readonly receivers: readonly string[]; readonly listRule: boolean },
+): { readonly options: SubmitOptions; readonly problems: Partial<Record<DeliveryField, string>> } {
+  const problems: Partial<Record<DeliveryField, string>> = {};
+  let options: SubmitOptions = {};
+  if (!context.receivers.includes(input.receiver)) {
+    problems.receiver = `'${input.receiver}' may not receive results here (no receive ability, or not an active member)`;
+  } else if (input.receiver !== context.runner) {
+    options = { ...options, receiver: input.receiver };
+  }
+  if (context.listRule) {
+    for (const field of ['normalize', 'hash'] as const) {
+      const checked = checkColumnList(input[field]);
+      if (!checked.ok) problems[field] = checked.message;
+      else if (checked.columns.length > 0) options = { ...options, [field]: checked.columns };
+    }
+  }
+  return { options, problems };
 }

@@ -6,7 +6,7 @@ import { conflict, forbidden } from '../../collaboration/errors.ts';
 import { badRequest } from '../http-problem.ts';
 import { memberOf, stillAuthenticated } from '../principal.ts';
 import type { ApiContext } from './context.ts';
-import { FINAL_STATUSES, queryView } from './query-view.ts';
+import { FINAL_STATUSES, queryView, queryViewSchema, withResultIds } from './query-view.ts';
 import { collaborationParams, nameSchema, waitQuery } from './schemas.ts';
 import { deliveryOf, parameterValues, submitAndRespond, submitProperties, type SubmitBody } from './submit-query.ts';
 
@@ -90,6 +90,7 @@ export function registerQueryRoutes(app: FastifyInstance, context: ApiContext): 
         summary: 'a query\'s status and what you may see of it; ?wait=N long-polls up to N seconds',
         params: queryParams,
         querystring: waitQuery,
+        response: { 200: queryViewSchema },
       },
     },
     async (request, reply) => {
@@ -119,8 +120,19 @@ export function registerQueryRoutes(app: FastifyInstance, context: ApiContext): 
 
   app.get<{ Params: { collaboration: string } }>(
     '/v1/collaborations/:collaboration/queries',
-    { schema: { tags: ['queries'], summary: 'your own queries in the collaboration', params: collaborationParams } },
-    async (request) => listOwnQueries(db, request.params.collaboration, memberOf(request)),
+    {
+      schema: {
+        tags: ['queries'],
+        summary: 'your own queries in the collaboration',
+        description: 'Oldest first. A succeeded query you received carries `resultId`, as in GET .../queries/{id}.',
+        params: collaborationParams,
+        response: { 200: { type: 'array', items: queryViewSchema } },
+      },
+    },
+    async (request) => {
+      const member = memberOf(request);
+      return withResultIds(db, member, await listOwnQueries(db, request.params.collaboration, member));
+    },
   );
 
   app.get<{ Params: { collaboration: string } }>(
@@ -129,9 +141,14 @@ export function registerQueryRoutes(app: FastifyInstance, context: ApiContext): 
       schema: {
         tags: ['queries'],
         summary: 'the query log entries you may see (runner, receiver, owner of a referenced table)',
+        description: 'Oldest first. An entry of a succeeded query you received carries `resultId`, as in GET .../queries/{id}.',
         params: collaborationParams,
+        response: { 200: { type: 'array', items: queryViewSchema } },
       },
     },
-    async (request) => queryLogs(db, request.params.collaboration, memberOf(request)),
+    async (request) => {
+      const member = memberOf(request);
+      return withResultIds(db, member, await queryLogs(db, request.params.collaboration, member));
+    },
   );
 }

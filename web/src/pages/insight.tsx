@@ -1,13 +1,21 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { FINAL_STATUSES, type AnalysisRows, type InsightSummary, type QueryView, type ResultRowsPage } from '../../../src/client/index.ts';
+import {
+  FINAL_STATUSES,
+  type AnalysisRows,
+  type CollaborationView,
+  type InsightSummary,
+  type QueryView,
+  type ResultRowsPage,
+  type TemplateInfo,
+} from '../../../src/client/index.ts';
 import { CollaborationPicker } from '../components/collaboration-picker.tsx';
 import { DataTable } from '../components/data-table.tsx';
 import { Link } from '../components/link.tsx';
-import { ParamField } from '../components/param-field.tsx';
+import { DeliveryColumnsField, ParamField, ReceiverField, TableRoleField, TemplateTables } from '../components/param-field.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { DiagnosticView, Empty, ErrorBox, Loaded } from '../components/status.tsx';
 import { count, duration } from '../format.ts';
-import { checkParams } from '../param-form.ts';
+import { checkDelivery, checkParams, checkTables, defaultTables, receiversOf, type DeliveryInput } from '../param-form.ts';
 import { href, navigate, useLocation } from '../router.ts';
 import { useSession } from '../session.ts';
 import { useLoad } from '../use-load.ts';
@@ -45,21 +53,36 @@ function Outcome({ run }: { readonly run: Extract<Run, { phase: 'done' }> }) {
   const { view } = run;
   if (view.status !== 'succeeded') {
     return (
-      <div class="error" role="alert" data-testid="run-outcome" data-status={view.status}>
+      <div class="error" role="alert" data-testid="run-outcome" data-status={view.status} data-query-id={view.id}>
         <p>
-          The analysis <StatusBadge status={view.status} />.
+          The analysis <StatusBadge status={view.status} /> (query <code>{view.id}</code>).
         </p>
         {view.error && <DiagnosticView diagnostic={view.error} />}
       </div>
     );
   }
   return (
-    <div data-testid="run-outcome" data-status="succeeded">
+    <div data-testid="run-outcome" data-status="succeeded" data-query-id={view.id}>
       <p class="ok-line">
-        <StatusBadge status="succeeded" /> in {duration(view.durationMs)}: {count(view.rowCount ?? 0)} rows
+        <StatusBadge status="succeeded" /> (query <code>{view.id}</code>)
+        {view.rowCount !== undefined && (
+          <>
+            {' '}
+            in {duration(view.durationMs)}: {count(view.rowCount)} rows
+          </>
+        )}
         {view.privacy && <>, privacy budget spent ε {view.privacy.epsilon}</>}.{' '}
         {view.resultId && <Link href={href('results', view.resultId)}>Open the result</Link>}
       </p>
+      {view.delivery && view.delivery.length > 0 && (
+        <p data-testid="run-delivery">
+          Delivered with{' '}
+          {view.delivery
+            .map((d) => `${d.column} ${[d.normalize ? 'normalised' : '', d.hash ? `hashed (${d.hash})` : ''].filter((w) => w !== '').join(' and ')}`)
+            .join('; ')}
+          .
+        </p>
+      )}
       {run.note && <p class="note">{run.note}</p>}
       {run.figures && (
         <>
@@ -81,10 +104,22 @@ function Outcome({ run }: { readonly run: Extract<Run, { phase: 'done' }> }) {
   );
 }
 
-function RunForm({ analysis, collaboration }: { readonly analysis: InsightSummary; readonly collaboration: string }) {
-  const { client } = useSession();
+/** What the form needs to know of the collaboration: its tables and members, and the analysis's installed template. */
+interface RunContext {
+  readonly described: CollaborationView;
+  /** Custom-rule analyses run their installed template (undefined: not installed; null: a list analysis, none needed). */
+  readonly template: TemplateInfo | undefined | null;
+}
+
+function RunForm({ analysis, collaboration, context }: { readonly analysis: InsightSummary; readonly collaboration: string; readonly context: RunContext }) {
+  const { client, member } = useSession();
+  const listRule = analysis.rule === 'list';
+  const associated = context.described.tables.map((t) => t.name);
+  const receivers = receiversOf(context.described.members);
   const initial = (): Record<string, string> => Object.fromEntries(analysis.parameters.map((p) => [p.name, p.default ?? '']));
   const [raw, setRaw] = useState<Record<string, string>>(initial);
+  const [chosenTables, setChosenTables] = useState<Record<string, string>>(() => defaultTables(analysis.tables, associated));
+  const [delivery, setDelivery] = useState<DeliveryInput>({ receiver: member, normalize: '', hash: '' });
   const [tried, setTried] = useState(false);
   const [run, setRun] = useState<Run>({ phase: 'idle' });
   const abort = useRef<AbortController | null>(null);
@@ -92,13 +127,28 @@ function RunForm({ analysis, collaboration }: { readonly analysis: InsightSummar
   useEffect(() => () => abort.current?.abort(), []);
 
   const { values, problems } = checkParams(analysis.parameters, raw);
+  // Only a list analysis reads the mapping at run time; a template's tables were fixed at install.
+  const tables = listRule ? checkTables(analysis.tables, chosenTables, associated) : { tables: {}, problems: {} };
+  const options = checkDelivery(delivery, { runner: member, receivers, listRule });
   const busy = run.phase === 'submitting' || run.phase === 'waiting';
+  const textColumns = [
+    ...new Set(
+      context.described.tables
+        .filter((t) => Object.values(chosenTables).includes(t.name))
+        .flatMap((t) => t.columns.filter((c) => c.type === 'VARCHAR').map((c) => c.name)),
+    ),
+  ];
 
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault();
     setTried(true);
-    if (Object.keys(problems).length > 0) {
-      document.getElementById(`param-${Object.keys(problems)[0]!}`)?.focus();
+    const invalid = [
+      ...Object.keys(problems).map((p) => `param-${p}`),
+      ...Object.keys(tables.problems).map((r) => `table-${r}`),
+      ...Object.keys(options.problems).map((f) => `delivery-${f}`),
+    ];
+    if (invalid.length > 0) {
+      document.getElementById(invalid[0]!)?.focus();
       return;
     }
     abort.current?.abort();
@@ -107,7 +157,8 @@ function RunForm({ analysis, collaboration }: { readonly analysis: InsightSummar
     setRun({ phase: 'submitting' });
     const started = Date.now();
     try {
-      let view = await client.insights.run(collaboration, analysis.name, { params: values });
+      const mapped = Object.keys(tables.tables).length > 0 ? { tables: tables.tables } : {};
+      let view = await client.insights.run(collaboration, analysis.name, { params: values, ...mapped, ...options.options });
       while (!FINAL_STATUSES.has(view.status)) {
         setRun({ phase: 'waiting', view, started });
         view = await client.queries.get(collaboration, view.id, POLL_SECONDS, controller.signal);
@@ -147,6 +198,40 @@ function RunForm({ analysis, collaboration }: { readonly analysis: InsightSummar
             onInput={(v) => setRaw((r) => ({ ...r, [p.name]: v }))}
           />
         ))}
+        <h2>Tables</h2>
+        {listRule ? (
+          analysis.tables.map((role) => (
+            <TableRoleField
+              key={role}
+              role={role}
+              tables={context.described.tables}
+              value={chosenTables[role] ?? ''}
+              problem={tried ? tables.problems[role] : undefined}
+              onInput={(t) => setChosenTables((c) => ({ ...c, [role]: t }))}
+            />
+          ))
+        ) : (
+          <TemplateTables name={analysis.name} collaboration={collaboration} template={context.template ?? undefined} />
+        )}
+        <h2>Delivery</h2>
+        <ReceiverField
+          runner={member}
+          receivers={receivers}
+          value={delivery.receiver}
+          problem={tried ? options.problems.receiver : undefined}
+          onInput={(receiver) => setDelivery((d) => ({ ...d, receiver }))}
+        />
+        {listRule &&
+          (['normalize', 'hash'] as const).map((option) => (
+            <DeliveryColumnsField
+              key={option}
+              option={option}
+              columns={textColumns}
+              value={delivery[option]}
+              problem={tried ? options.problems[option] : undefined}
+              onInput={(text) => setDelivery((d) => ({ ...d, [option]: text }))}
+            />
+          ))}
         <button type="submit" disabled={busy}>
           {busy ? 'Running…' : `Run ${analysis.name} in ${collaboration}`}
         </button>
@@ -165,7 +250,24 @@ function RunForm({ analysis, collaboration }: { readonly analysis: InsightSummar
   );
 }
 
-/** One analysis of the library: its question, a form for its parameters, the run and its result. */
+/** Loads what the form offers (tables, receivers, the installed template), then shows it. */
+function RunSection({ analysis, collaboration }: { readonly analysis: InsightSummary; readonly collaboration: string }) {
+  const { client } = useSession();
+  const [load, reload] = useLoad(async (): Promise<RunContext> => {
+    const [described, templates] = await Promise.all([
+      client.collaborations.show(collaboration),
+      analysis.rule === 'list' ? Promise.resolve(null) : client.templates.list(collaboration),
+    ]);
+    return { described, template: templates === null ? null : templates.find((t) => t.name === analysis.name) };
+  }, [client, collaboration, analysis.name, analysis.rule]);
+  return (
+    <Loaded load={load} what={`the tables and members of ${collaboration}`} retry={reload}>
+      {(context) => <RunForm analysis={analysis} collaboration={collaboration} context={context} />}
+    </Loaded>
+  );
+}
+
+/** One analysis of the library: its question, a form for its parameters, tables and delivery, the run and its result. */
 export function InsightPage({ analysis: name }: { readonly analysis: string }) {
   const { client } = useSession();
   const { query } = useLocation();
@@ -200,7 +302,7 @@ export function InsightPage({ analysis: name }: { readonly analysis: string }) {
                     value={chosen}
                     onChange={(c) => navigate(`${href('insights', name)}?collaboration=${encodeURIComponent(c)}`, { replace: true })}
                   />
-                  <RunForm key={`${analysis.name}/${chosen}`} analysis={analysis} collaboration={chosen} />
+                  <RunSection key={`${analysis.name}/${chosen}`} analysis={analysis} collaboration={chosen} />
                 </>
               )}
             </>

@@ -3,7 +3,7 @@ import { CollaborationPicker } from '../components/collaboration-picker.tsx';
 import { Link } from '../components/link.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { DiagnosticView, Empty, Loaded } from '../components/status.tsx';
-import { count, duration, when } from '../format.ts';
+import { bytes, count, duration, when } from '../format.ts';
 import { href, navigate, useLocation } from '../router.ts';
 import { useSession } from '../session.ts';
 import { useLoad } from '../use-load.ts';
@@ -13,11 +13,38 @@ function budget(q: QueryView): string {
   return q.privacy ? `ε ${q.privacy.epsilon}${q.privacy.delta > 0 ? `, δ ${q.privacy.delta}` : ''}` : '—';
 }
 
-function QueryRows({ q, resultId }: { readonly q: QueryView; readonly resultId: string | undefined }) {
+/** What the API shows only to whom it concerns: your own tables' figures (owners), the rule versions, the delivery options. */
+function QueryDetails({ q }: { readonly q: QueryView }) {
+  const stats = Object.entries(q.tableStats ?? {});
+  const versions = Object.entries(q.ruleVersions ?? {});
+  return (
+    <>
+      {stats.length > 0 && (
+        <ul data-testid="table-stats">
+          {stats.map(([table, s]) => (
+            <li key={table}>
+              your table <code>{table}</code>: {count(s.rowsRead)} rows read ({bytes(s.bytesRead)})
+              {s.rowsSuppressed !== undefined && <>, {count(s.rowsSuppressed)} output rows left out by its rule</>}
+            </li>
+          ))}
+        </ul>
+      )}
+      {versions.length > 0 && <p>rule versions: {versions.map(([table, v]) => `${table} v${v}`).join(', ')}</p>}
+      {q.delivery && q.delivery.length > 0 && (
+        <p>
+          delivered with:{' '}
+          {q.delivery.map((d) => `${d.column}${d.normalize ? ' normalised' : ''}${d.hash ? ` hashed (${d.hash})` : ''}`).join(', ')}
+        </p>
+      )}
+    </>
+  );
+}
+
+function QueryRows({ q }: { readonly q: QueryView }) {
   const what = q.templateId !== undefined ? `template ${q.templateId.slice(0, 12)}` : 'SQL';
   return (
     <>
-      <tr data-testid="query-row" data-status={q.status}>
+      <tr data-testid="query-row" data-status={q.status} data-query-id={q.id}>
         <td>{when(q.submittedAt)}</td>
         <td>
           <StatusBadge status={q.status} />
@@ -40,12 +67,19 @@ function QueryRows({ q, resultId }: { readonly q: QueryView; readonly resultId: 
                   .join(', ')}
               </p>
             )}
+            <QueryDetails q={q} />
           </details>
         </td>
         <td class="num">{q.rowCount === undefined ? '—' : count(q.rowCount)}</td>
         <td class="num">{duration(q.durationMs)}</td>
         <td>{budget(q)}</td>
-        <td>{resultId ? <Link href={href('results', resultId)}>open</Link> : '—'}</td>
+        <td>
+          {q.resultId !== undefined ? (
+            <Link href={href('results', q.resultId)}>open</Link>
+          ) : (
+            '—'
+          )}
+        </td>
       </tr>
       {q.error && (
         <tr class="diagnostic-row">
@@ -67,12 +101,9 @@ export function QueriesPage() {
   const chosen = collaborations.state === 'ready' ? (query.get('collaboration') ?? collaborations.value[0]?.name) : undefined;
   const [queries, reload] = useLoad(async () => {
     if (chosen === undefined) return undefined;
-    const [list, results] = await Promise.all([
-      scope === 'mine' ? client.queries.list(chosen) : client.queries.logs(chosen),
-      client.results.list(),
-    ]);
-    const resultByQuery = new Map(results.map((r) => [r.queryId, r.id]));
-    return { list: [...list].sort((a, b) => b.submittedAt.localeCompare(a.submittedAt)), resultByQuery };
+    // A query you received carries its result's id (`resultId`), whichever list it is in.
+    const list = await (scope === 'mine' ? client.queries.list(chosen) : client.queries.logs(chosen));
+    return [...list].sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
   }, [client, chosen, scope]);
   return (
     <section>
@@ -103,7 +134,7 @@ export function QueriesPage() {
               </div>
               <Loaded load={queries} what="queries" retry={reload}>
                 {(found) =>
-                  found === undefined || found.list.length === 0 ? (
+                  found === undefined || found.length === 0 ? (
                     <Empty>
                       <p>No queries {scope === 'mine' ? 'of yours' : 'you may see'} in {chosen} yet.</p>
                     </Empty>
@@ -127,8 +158,8 @@ export function QueriesPage() {
                           </tr>
                         </thead>
                         <tbody>
-                          {found.list.map((q) => (
-                            <QueryRows key={q.id} q={q} resultId={found.resultByQuery.get(q.id)} />
+                          {found.map((q) => (
+                            <QueryRows key={q.id} q={q} />
                           ))}
                         </tbody>
                       </table>
