@@ -74,6 +74,7 @@ describe('authorisation matrix: every route as every caller', () => {
     memberRoute('PATCH', '/v1/members/brand/tables/customers', 200, 403, 403, () => ({ rule: CUSTOMERS_RULE })),
     memberRoute('DELETE', '/v1/members/brand/tables/customers', 409, 403, 403),
     memberRoute('PUT', '/v1/members/brand/tables/customers/privacy-budget', 200, 403, 403, () => ({ epsilon: 3 })),
+    memberRoute('POST', '/v1/members/brand/tables/customers/check', 200, 403, 403, () => ({ sql: 'SELECT COUNT(DISTINCT email_address) AS n FROM customers' })),
     memberRoute('POST', '/v1/collaborations', 201, 201, 201, (c) => ({ name: unique(c), members: [{ member: c === 'owner' ? 'brand' : c === 'other' ? 'platform' : 'retailer', query: true, receive: true }] })),
     memberRoute('GET', '/v1/collaborations', 200, 200, 200),
     memberRoute('GET', '/v1/collaborations/media', 200, 200, 403),

@@ -1,6 +1,9 @@
 import type { Http } from './http.ts';
 import { seg } from './http.ts';
 import type { TableView } from './types.ts';
+import type { RuleCheck } from '../collaboration/check-rule.ts';
+
+export type { RuleCheck };
 
 export interface NewTable {
   readonly name: string;
@@ -33,6 +36,18 @@ export class TablesApi {
   /** PATCH /v1/members/{member}/tables/{table}: a new rule version. */
   update(member: string, table: string, change: { readonly rule?: unknown; readonly columns?: readonly string[] }): Promise<TableView> {
     return this.http.json('PATCH', `/v1/members/${seg(member)}/tables/${seg(table)}`, { json: change });
+  }
+
+  /**
+   * POST /v1/members/{member}/tables/{table}/check: would the table's rule allow this
+   * query? The table alone, named `name` in the SQL (default: its own name); nothing runs.
+   *
+   * @example
+   *   await client.tables.check('platform', 'impressions', 'SELECT email_address FROM impressions')
+   *   // => { allowed: false, error: { code: 'join-column-in-output', position: 7, ... } }
+   */
+  check(member: string, table: string, sql: string, name?: string): Promise<RuleCheck> {
+    return this.http.json('POST', `/v1/members/${seg(member)}/tables/${seg(table)}/check`, { json: { sql, ...(name !== undefined ? { name } : {}) } });
   }
 
   /** DELETE /v1/members/{member}/tables/{table} */

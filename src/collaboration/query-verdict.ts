@@ -61,7 +61,20 @@ export async function judge(
   receiver: string,
   source: QuerySource,
 ): Promise<Verdict> {
-  const associations = await listAssociations(workspace.db, collaborationId);
+  return judgeAgainst(workspace, await listAssociations(workspace.db, collaborationId), runner, receiver, source);
+}
+
+/**
+ * The verdict against a given set of associations: a collaboration's (judge), or one
+ * table on its own as its owner tests its rule (check-rule.ts).
+ */
+export async function judgeAgainst(
+  workspace: Workspace,
+  associations: readonly AssociationInfo[],
+  runner: string,
+  receiver: string,
+  source: QuerySource,
+): Promise<Verdict> {
   const sqlText = sourceText(source);
   if (sqlText.length > MAX_QUERY_CHARACTERS) {
     return {

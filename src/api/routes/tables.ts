@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { createTable, deleteTable, listTables, showTable, updateTable, type ConfiguredTableInfo } from '../../collaboration/tables.ts';
-import { ruleToDocument } from '../../rules/rule-document.ts';
+import { checkRule } from '../../collaboration/check-rule.ts';
+import { describeTable } from '../../collaboration/describe-table.ts';
+import { createTable, deleteTable, listTables, showTable, updateTable } from '../../collaboration/tables.ts';
 import { CleanroomError } from '../../collaboration/errors.ts';
 import { setBudget } from '../../collaboration/privacy-budgets.ts';
 import { validateBudgetSettings } from '../../privacy/budget.ts';
@@ -13,19 +14,6 @@ const tableParams = {
   required: ['member', 'table'],
   properties: { member: nameSchema, table: nameSchema },
 } as const;
-
-/** The same fields `table show --format json` prints. */
-export function describeTable(table: ConfiguredTableInfo): Record<string, unknown> {
-  return {
-    member: table.member,
-    table: table.name,
-    dataset: table.dataset,
-    version: table.version,
-    kind: table.rule.kind,
-    columns: table.columns.map((c) => ({ name: c.name, type: c.type })),
-    rule: ruleToDocument(table.rule),
-  };
-}
 
 const ruleSchema = { type: 'object', description: 'the analysis rule document (JSON as AWS Clean Rooms writes it; docs/rules.md)' } as const;
 
@@ -90,6 +78,36 @@ export function registerTableRoutes(app: FastifyInstance, { workspace }: ApiCont
       const member = requireSelfPath(request, request.params.member);
       await deleteTable(db, member, request.params.table);
       return { deleted: `${member}/${request.params.table}` };
+    },
+  );
+
+  app.post<{ Params: { member: string; table: string }; Body: { sql: string; name?: string } }>(
+    '/v1/members/:member/tables/:table/check',
+    {
+      schema: {
+        tags: ['tables'],
+        summary: 'test a sample query against the rule of your table: allowed (with the SQL that would run) or the refusal; nothing runs',
+        description:
+          'The table is checked alone, associated under `name` (default: its own name) in a collaboration whose only member is you, ' +
+          "with the query and receive abilities. Other members' tables and the collaboration's settings can add refusals. " +
+          'Example body: `{"sql": "SELECT campaign_id, COUNT(DISTINCT email_address) AS users FROM impressions GROUP BY campaign_id"}`; ' +
+          'answers `{"allowed": true, "sql": "..."}` or `{"allowed": false, "error": {"code", "message", "rule", "table", "fragment", "position", "hint"}}`.',
+        params: tableParams,
+        body: {
+          type: 'object',
+          required: ['sql'],
+          additionalProperties: false,
+          properties: {
+            sql: { type: 'string', minLength: 1, maxLength: 100_000, description: 'one SELECT over the table (as long as a query may be)' },
+            name: { ...nameSchema, description: "the table's name in the SQL (default: the table's name)" },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const member = requireSelfPath(request, request.params.member);
+      const { sql, name } = request.body;
+      return checkRule(workspace, member, request.params.table, sql, name === undefined ? {} : { sqlName: name });
     },
   );
 

@@ -15,6 +15,7 @@ import type { ResultInfo } from '../../collaboration/results.ts';
 import type { ResultsSqlBackend } from './results-sql-backend.ts';
 import type { DashboardBackend } from './dashboard-backend.ts';
 import type { DeliveryOptions, QueryOutcome } from '../../collaboration/run-query.ts';
+import type { RuleCheck } from '../../collaboration/check-rule.ts';
 import type { ApprovalChange } from '../../collaboration/template-approvals.ts';
 import type { TemplateInfo } from '../../collaboration/templates.ts';
 import type { AnalysisRows } from '../../insights/analysis.ts';
@@ -43,6 +44,8 @@ export interface TableBackend {
   show(member: string, name: string): Promise<TableView>;
   list(member: string): Promise<TableView[]>;
   delete(member: string, name: string): Promise<void>;
+  /** Would the table's rule allow this query (the table alone, under `sqlName`)? Nothing runs. */
+  check(member: string, name: string, sql: string, sqlName: string | undefined): Promise<RuleCheck>;
 }
 
 export interface CollaborationBackend {

@@ -42,7 +42,7 @@ export function embeddedBackend(lazy: LazyWorkspace): Backend {
       list: async (member) => listDatasets(await ws(), member),
       delete: async (member, name, version) => deleteDataset(await ws(), member, name, version),
     },
-    tables: embeddedTables(db),
+    tables: embeddedTables(ws),
     collaborations: {
       create: async (creator, name, members, queryLogs, differenceChecks) =>
         createCollaboration(await db(), creator, name, members, queryLogs, { differenceChecks }),

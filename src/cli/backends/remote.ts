@@ -45,6 +45,7 @@ export function remoteBackend(client: CleanroomClient): Backend {
       show: (member, name) => client.tables.show(member, name),
       list: (member) => client.tables.list(member),
       delete: async (member, name) => void (await client.tables.delete(member, name)),
+      check: (member, name, sql, sqlName) => client.tables.check(member, name, sql, sqlName),
     },
     collaborations: {
       create: (_creator, name, members, queryLogs, differenceChecks) => client.collaborations.create({ name, members, queryLogs, differenceChecks }),

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import type { RuleCheck } from '../../collaboration/check-rule.ts';
 import type { TableView } from '../backends/backend.ts';
 import { commaList, withBackend } from '../context.ts';
-import { pickFormat, printJson, printRecords } from '../output.ts';
+import { formatDiagnostic } from '../diagnostics.ts';
+import { pickFormat, printJson, printRecords, UsageError, type OutputFormat } from '../output.ts';
 import { readRuleFile } from '../read-rule.ts';
 
 /** The JSON a table command prints: the table without its rule kind (the rule says it). */
@@ -31,6 +33,18 @@ function show(format: string | undefined, table: TableView, verb: string): void 
       'note: a list rule delivers row-level values: whoever may query this table learns the values of its list columns for the overlap.\n',
     );
   }
+}
+
+/** Prints a rule check like a dry run's verdict; a refusal exits 3, as every refusal does. */
+function printCheck(format: OutputFormat, member: string, name: string, check: RuleCheck): void {
+  process.exitCode = check.allowed ? 0 : 3;
+  if (format === 'json') {
+    printJson(check);
+    return;
+  }
+  if (check.allowed) process.stdout.write(`allowed by the rule of ${member}/${name}; the SQL that would run:\n${check.sql}\n`);
+  else process.stderr.write(`refused: ${formatDiagnostic(check.error)}\n`);
+  process.stderr.write("note: checked against this table alone; other members' tables and the collaboration's settings can add refusals.\n");
 }
 
 export function registerTableCommands(program: Command): void {
@@ -90,6 +104,23 @@ export function registerTableCommands(program: Command): void {
         tables.map((t) => ({ ...describe(t), kind: t.kind })),
         ['table', 'dataset', 'version', 'kind'],
       );
+    });
+  table
+    .command('check <member> <table>')
+    .description(
+      "test a sample query against the table's rule: allowed (with the SQL that would run) or the refusal (exit 3); nothing runs.\n" +
+        'The table is checked alone, as if associated under --name (default: its name) in a collaboration of its owner only.\n' +
+        "example: cleanroom table check platform impressions --sql 'SELECT campaign_id, COUNT(DISTINCT email_address) AS users FROM impressions GROUP BY campaign_id'",
+    )
+    .requiredOption('--sql <sql>', 'one SELECT over the table')
+    .option('--name <sql-name>', "the table's name in the SQL (default: the table's name)")
+    .option('--as <member>', 'acting member (defaults to <member>)')
+    .option('--format <format>', 'table|json')
+    .action(async (member: string, name: string, opts: { sql: string; name?: string; as?: string; format?: string }, cmd: Command) => {
+      if (opts.sql.trim() === '') throw new UsageError('--sql takes a query');
+      const format = pickFormat(opts.format);
+      const check = await withBackend(cmd, async (b) => b.tables.check(await b.actor(opts.as, member), name, opts.sql, opts.name));
+      printCheck(format, member, name, check);
     });
   table
     .command('delete <member> <table>')

@@ -9,7 +9,7 @@ import { count, when } from '../format.ts';
 import { href } from '../router.ts';
 import { useSession } from '../session.ts';
 import { useLoad } from '../use-load.ts';
-import { highlightRange } from '../sql-highlight.ts';
+import { MarkedSql } from '../components/marked-sql.tsx';
 
 const PAGE_SIZE = 50;
 
@@ -19,19 +19,6 @@ type Run =
   | { readonly phase: 'done'; readonly sql: string; readonly answer: ResultsSqlAnswer }
   | { readonly phase: 'refused'; readonly sql: string; readonly status: number; readonly diagnostic: Diagnostic }
   | { readonly phase: 'error'; readonly error: unknown };
-
-/** The query text with the refused part marked (position and fragment, as the server gave them). */
-function MarkedSql({ sql, diagnostic }: { readonly sql: string; readonly diagnostic: Diagnostic }) {
-  const range = highlightRange(sql, diagnostic);
-  if (range === undefined) return null;
-  return (
-    <pre class="sql marked" data-testid="sql-marked">
-      {sql.slice(0, range.start)}
-      <mark>{sql.slice(range.start, range.end)}</mark>
-      {sql.slice(range.end)}
-    </pre>
-  );
-}
 
 function RenameForm({ table, onDone }: { readonly table: ResultsSqlTable; readonly onDone: () => void }) {
   const { client } = useSession();

@@ -1,3 +1,4 @@
+import { RuleCheckForm } from '../components/rule-check.tsx';
 import { ColumnList, RuleView } from '../components/rule-view.tsx';
 import { Empty, Loaded } from '../components/status.tsx';
 import { useSession } from '../session.ts';
@@ -15,7 +16,7 @@ export function TablesPage() {
   return (
     <section>
       <h1>Configured tables</h1>
-      <p class="lead">Your datasets as collaborations see them: the allowed columns and one analysis rule each.</p>
+      <p class="lead">Your datasets as collaborations see them: the allowed columns and one analysis rule each, and a box to test a query against the rule.</p>
       <Loaded load={load} what="configured tables" retry={reload}>
         {({ tables, templateNames }) =>
           tables.length === 0 ? (
@@ -38,6 +39,7 @@ export function TablesPage() {
                   <ColumnList columns={t.columns} />
                   <h3>What the rule allows</h3>
                   <RuleView rule={t.rule} templateNames={templateNames} />
+                  <RuleCheckForm table={t} />
                 </article>
               ))}
             </div>
