@@ -39,6 +39,23 @@ describe('results SQL on the command line', () => {
   }, 240_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
+  it('gives column statistics of a result (worked by hand from the two released rows c1: 3 users, 36; c3: 2 users, 5)', () => {
+    const r = cli('results', 'stats', resultId, '--as', 'brand', '--format', 'json');
+    expect(r.code, r.stderr).toBe(0);
+    const stats = JSON.parse(r.stdout) as { column: string; nulls: number; distinct: number; min: unknown; max: unknown; mean: number | null }[];
+    const plain = stats.map((c) => [c.column, c.nulls, c.distinct, String(c.min), String(c.max), c.mean]);
+    expect(plain).toEqual([
+      ['campaign_id', 0, 2, 'c1', 'c3', null],
+      ['users', 0, 2, '2', '3', 2.5],
+      ['cost', 0, 2, expect.stringMatching(/^5(\.0+)?$/), expect.stringMatching(/^36(\.0+)?$/), 20.5],
+    ]);
+    const unknown = cli('results', 'stats', 'nope', '--as', 'brand');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("no result 'nope'");
+    // Another member's result is not in its catalog.
+    expect(cli('results', 'stats', resultId, '--as', 'platform').code).toBe(2);
+  });
+
   it('names a result, queries it, saves a view and exports for BI tools', async () => {
     expect(cli('results', 'name', resultId, 'campaigns', '--as', 'brand').code).toBe(0);
     const q = cli('results', 'query', '--as', 'brand', '--sql', 'SELECT campaign_id, users FROM campaigns ORDER BY campaign_id', '--format', 'json');

@@ -13,3 +13,4 @@ export type * from './types.ts';
 export type { AnalysisParameter } from '../insights/analysis.ts';
 export type { ResultsSqlAnswer, ResultsSqlColumn, ResultsSqlTable, SavedResultsQuery } from './results-sql-api.ts';
 export type { DashboardDocument, Dashboard, DashboardSummary, VisualData } from './dashboards-api.ts';
+export { columnStats, columnStatsSql, type ColumnStat, type StatsColumn } from './column-stats.ts';

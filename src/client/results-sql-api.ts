@@ -1,3 +1,5 @@
+import { type ColumnStat, columnStats, columnStatsSql } from './column-stats.ts';
+import { ClientError } from './client-error.ts';
 import type { Http } from './http.ts';
 import { seg } from './http.ts';
 import type { Download } from './types.ts';
@@ -60,6 +62,18 @@ export class ResultsSqlApi {
   /** POST /v1/results-sql/query (exactly one of sql and saved; limit ≤ 10 000) */
   query(request: ({ readonly sql: string } | { readonly saved: string }) & { readonly offset?: number; readonly limit?: number }, signal?: AbortSignal): Promise<ResultsSqlAnswer> {
     return this.http.json('POST', '/v1/results-sql/query', { json: request, ...(signal ? { signal } : {}) });
+  }
+
+  /**
+   * Nulls, distinct values, minimum, maximum and mean of each column of one of your
+   * results (by id or results-SQL name), computed by one results-SQL query.
+   */
+  async columnStats(result: string, signal?: AbortSignal): Promise<{ table: string; rows: number; columns: ColumnStat[] }> {
+    const { tables } = await this.catalog();
+    const table = tables.find((t) => t.id === result || t.name === result);
+    if (table === undefined) throw new ClientError(404, { code: 'unknown-result', message: `You have no result '${result.slice(0, 80)}'.`, hint: 'list them: GET /v1/results-sql/catalog' }, '/v1/results-sql/catalog');
+    const answer = await this.query({ sql: columnStatsSql(table.name, table.columns), limit: 1 }, signal);
+    return { table: table.name, rows: table.rowCount, columns: columnStats(table.columns, answer) };
   }
 
   /** GET /v1/results-sql/catalog */

@@ -287,6 +287,24 @@ describe.skipIf(!HAVE_CHROMIUM)('the web UI in Chromium', () => {
     await page.getByTestId('result-table').waitFor();
     const apiRows = await api<{ rows: Cell[][] }>(keys.brand, 'GET', `/v1/results/${first.id}/rows?offset=0&limit=50`);
     expect(await tableCells(page, '[data-testid=result-table]')).toEqual(apiRows.rows.map((r) => r.map(shown)));
+    // Column statistics, computed here from every row of the result.
+    const all = await api<{ columns: { name: string }[]; rows: Cell[][] }>(keys.brand, 'GET', `/v1/results/${first.id}/rows?offset=0&limit=10000`);
+    await page.getByTestId('column-stats').waitFor();
+    const stats = await page.$$eval('[data-testid=column-stats] tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    expect(stats.map((r) => r[0])).toEqual(all.columns.map((c) => c.name));
+    all.columns.forEach((_, j) => {
+      const values = all.rows.map((r) => r[j] ?? null);
+      const present = values.filter((v): v is string | number | boolean => v !== null);
+      const [, , nulls, distinct, min, max] = stats[j]!;
+      expect(Number(nulls)).toBe(values.length - present.length);
+      expect(Number(distinct)).toBe(new Set(present.map(String)).size);
+      const numeric = present.every((v) => typeof v === 'number' || (typeof v === 'string' && v !== '' && Number.isFinite(Number(v))));
+      const sorted = numeric ? [...present].map(Number).sort((a, b) => a - b) : [...present].map(String).sort();
+      if (present.length > 0) {
+        expect(numeric ? Number(min) : min).toBe(sorted[0]);
+        expect(numeric ? Number(max) : max).toBe(sorted[sorted.length - 1]);
+      }
+    });
     await screenshot(page, 'result');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('button[data-format=csv]').click()]);
@@ -459,6 +477,31 @@ describe.skipIf(!HAVE_CHROMIUM)('the web UI in Chromium', () => {
     const left = await card.locator('[data-testid=queries-remaining] td').evaluateAll((tds) => Object.fromEntries(tds.map((td) => [td.getAttribute('data-kind'), Number(td.textContent)])));
     expect(left).toEqual(seen.queriesRemaining);
     await screenshot(page, 'privacy-member');
+  });
+
+  it('lets an invited member accept the invitation from the collaboration page', async () => {
+    await api(keys.brand, 'POST', '/v1/collaborations', {
+      name: 'invite',
+      members: [
+        { member: 'brand', query: true, receive: true },
+        { member: 'platform', query: false, receive: true },
+      ],
+    }, 201);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(keys.platform);
+    await page.getByTestId('collaborations').waitFor();
+    const row = page.locator('[data-testid=collaborations] tr', { hasText: 'invite' });
+    expect(await row.locator('.badge.warn').textContent()).toBe('not accepted');
+    await page.getByRole('link', { name: 'invite', exact: true }).click();
+    const invitation = page.getByTestId('invitation');
+    await invitation.waitFor();
+    expect(await invitation.textContent()).toContain('brand invited you to receive results');
+    await screenshot(page, 'invitation');
+    await page.getByRole('button', { name: 'Accept the invitation to invite' }).click();
+    await page.getByTestId('invitation').waitFor({ state: 'detached' });
+    const described = await api<{ members: { member: string; accepted: boolean }[] }>(keys.platform, 'GET', '/v1/collaborations/invite');
+    expect(described.members.find((m) => m.member === 'platform')?.accepted).toBe(true);
+    expect(await page.locator('[data-testid=members] tr', { hasText: 'platform' }).locator('td').nth(3).textContent()).toBe('accepted');
   });
 
   it('ran without a CSP violation or an uncaught error, and the CSP does block inline script', async () => {

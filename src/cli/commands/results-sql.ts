@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { columnStats, columnStatsSql } from '../../client/column-stats.ts';
 import { withBackend } from '../context.ts';
 import { pickFormat, printJson, printRecords, toCsv, toTable, UsageError } from '../output.ts';
 
@@ -50,6 +51,29 @@ export function registerResultsSqlCommands(r: Command): void {
       const columns = page.columns.map((c) => c.name);
       process.stdout.write(format === 'csv' ? toCsv(columns, page.rows) : toTable(columns, page.rows));
       if (page.hasMore) process.stderr.write(`more rows follow: --offset ${page.offset + page.rows.length}\n`);
+    });
+
+  r.command('stats <result>')
+    .description(
+      'nulls, distinct values, minimum, maximum and mean of each column of one of your results (by id or results-SQL name)\n' +
+        'example: cleanroom results stats campaigns --as brand',
+    )
+    .requiredOption('--as <member>', 'acting member (the receiver)')
+    .option('--format <format>', 'table|json|csv')
+    .action(async (result: string, opts: { as?: string; format?: string }, cmd: Command) => {
+      const format = pickFormat(opts.format);
+      const stats = await withBackend(cmd, async (b) => {
+        const actor = await b.actor(opts.as);
+        const table = (await b.resultsSql.catalog(actor)).tables.find((t) => t.id === result || t.name === result);
+        if (table === undefined) throw new UsageError(`you have no result '${result}' (list them: cleanroom results catalog --as ${actor})`);
+        const answer = await b.resultsSql.query(actor, { sql: columnStatsSql(table.name, table.columns) }, { limit: 1 });
+        return columnStats(table.columns, answer);
+      });
+      if (format === 'json') {
+        printJson(stats);
+        return;
+      }
+      printRecords(format, stats.map((c) => ({ ...c })), ['column', 'type', 'nulls', 'distinct', 'min', 'max', 'mean']);
     });
 
   r.command('catalog')

@@ -1,3 +1,4 @@
+import { AcceptInvitation } from '../components/accept-invitation.tsx';
 import { Link } from '../components/link.tsx';
 import { ColumnList, RuleView } from '../components/rule-view.tsx';
 import { Empty, Loaded } from '../components/status.tsx';
@@ -19,7 +20,7 @@ function approvedIds(rule: unknown): readonly string[] {
 /** One collaboration: members and abilities, tables with schemas and rules, templates. */
 export function CollaborationPage({ name }: { readonly name: string }) {
   const { client, member } = useSession();
-  const [load, reload] = useLoad(
+  const [load, reload, refresh] = useLoad(
     async () => {
       const [described, templates] = await Promise.all([client.collaborations.show(name), client.templates.list(name)]);
       return { described, templates };
@@ -42,6 +43,15 @@ export function CollaborationPage({ name }: { readonly name: string }) {
                 Created by <strong>{described.creator}</strong>. Query log: {described.queryLogs ? 'on (runners, receivers and table owners see entries)' : 'off'}.
                 Difference checks: {described.differenceChecks ? 'on' : 'off'}.
               </p>
+              {mine !== undefined && !mine.accepted && !mine.left && (
+                <div class="note" data-testid="invitation">
+                  <p>
+                    <strong>{described.creator}</strong> invited you{mine.query || mine.receive ? ` to ${[mine.query ? 'run queries' : '', mine.receive ? 'receive results' : ''].filter((x) => x !== '').join(' and ')}` : ' to bring tables'}. Until you
+                    accept, you cannot bring tables in or run anything here.
+                  </p>
+                  <AcceptInvitation collaboration={name} onAccepted={refresh} />
+                </div>
+              )}
               <p class="actions">
                 {mine?.query && <Link href={`/app/insights?collaboration=${encodeURIComponent(name)}`}>Run an analysis here</Link>}
                 <Link href={`/app/queries?collaboration=${encodeURIComponent(name)}`}>Query history</Link>

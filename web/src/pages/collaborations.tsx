@@ -1,3 +1,4 @@
+import { AcceptInvitation } from '../components/accept-invitation.tsx';
 import { Link } from '../components/link.tsx';
 import { Empty, Loaded } from '../components/status.tsx';
 import { href } from '../router.ts';
@@ -7,7 +8,7 @@ import { useLoad } from '../use-load.ts';
 /** Every collaboration you belong to, with your abilities in it. */
 export function CollaborationsPage() {
   const { client, member } = useSession();
-  const [load, reload] = useLoad(async () => {
+  const [load, reload, refresh] = useLoad(async () => {
     const rows = await client.collaborations.list();
     return Promise.all(rows.map(async (row) => ({ row, described: await client.collaborations.show(row.name) })));
   }, [client]);
@@ -54,7 +55,11 @@ export function CollaborationsPage() {
                         <td>{row.creator}</td>
                         <td>
                           {abilities.length > 0 ? abilities.join(', ') : 'brings tables only'}
-                          {mine && !mine.accepted && <span class="badge warn">not accepted</span>}
+                          {mine && !mine.accepted && !mine.left && (
+                            <>
+                              <span class="badge warn">not accepted</span> <AcceptInvitation collaboration={row.name} onAccepted={refresh} />
+                            </>
+                          )}
                         </td>
                         <td class="num">{described.members.length}</td>
                         <td class="num">{described.tables.length}</td>

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { DownloadFormat, ResultSummary } from '../../../src/client/index.ts';
+import { ColumnStatsView } from '../components/column-stats.tsx';
 import { DataTable } from '../components/data-table.tsx';
 import { Link } from '../components/link.tsx';
 import { ErrorBox, Loaded } from '../components/status.tsx';
@@ -112,6 +113,7 @@ export function ResultPage({ id }: { readonly id: string }) {
           );
         }}
       </Loaded>
+      <ColumnStatsView result={id} />
     </section>
   );
 }
