@@ -76,7 +76,7 @@ describe('the CLI against a server prints what it prints embedded', () => {
     writeFileSync(join(dir, 'impressions.csv'), IMPRESSIONS_CSV);
     writeFileSync(join(dir, 'customers-rule.json'), JSON.stringify(CUSTOMERS_RULE));
     writeFileSync(join(dir, 'impressions-rule.json'), JSON.stringify(IMPRESSIONS_RULE));
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await world.close();
     rmSync(dir, { recursive: true, force: true });
@@ -91,7 +91,7 @@ describe('the CLI against a server prints what it prints embedded', () => {
     const admin = new CleanroomClient({ baseUrl: url, token: world.adminToken });
     tokens['brand'] = (await admin.keys.create('brand', 'cli test')).token;
     tokens['platform'] = (await admin.keys.create('platform', 'cli test')).token;
-  }, 60_000);
+  }, 120_000);
 
   it('uploads datasets and shows the same catalog', async () => {
     const created = await same('brand', 'dataset', 'create', 'brand', 'customers', join(dir, 'customers.csv'), '--normalize', 'email_address', '--format', 'json');
@@ -101,7 +101,7 @@ describe('the CLI against a server prints what it prints embedded', () => {
     await same('brand', 'dataset', 'list', 'brand', '--format', 'json');
     await same('brand', 'dataset', 'show', 'brand', 'customers', '--format', 'table');
     expect(existsSync(unusedHome)).toBe(false);
-  }, 60_000);
+  }, 120_000);
 
   it('refuses to act for another member: a named member is forbidden, another --as a usage error', async () => {
     // Embedded, brand acting for platform; remotely, brand's token naming platform.
@@ -114,7 +114,7 @@ describe('the CLI against a server prints what it prints embedded', () => {
     const as = await remote('brand', 'results', 'list', '--as', 'platform');
     expect(as.code).toBe(2);
     expect(as.stderr).toMatch(/--as platform: .*this token speaks for 'brand'/);
-  }, 60_000);
+  }, 120_000);
 
   it('configures tables and a collaboration', async () => {
     await same('brand', 'table', 'create', 'brand', 'customers', '--dataset', 'customers', '--rule', join(dir, 'customers-rule.json'), '--format', 'table');
@@ -131,7 +131,7 @@ describe('the CLI against a server prints what it prints embedded', () => {
     await same('brand', 'collaboration', 'show', 'media', '--as', 'brand', '--format', 'json');
     await same('platform', 'collaboration', 'show', 'media', '--as', 'platform', '--format', 'table');
     await same('brand', 'collaboration', 'list', '--as', 'brand', '--format', 'json');
-  }, 90_000);
+  }, 180_000);
 
   it('runs a query and prints its rows the same way in every format', async () => {
     const table = await same('brand', 'query', 'run', 'media', '--as', 'brand', '--format', 'table', '--sql', ORDERED_SQL);
@@ -144,7 +144,7 @@ describe('the CLI against a server prints what it prints embedded', () => {
     const csv = await same('brand', 'query', 'run', 'media', '--as', 'brand', '--format', 'csv', '--sql', ORDERED_SQL);
     expect(csv.stdout).toBe('campaign_id,users,cost\nc1,3,36\nc3,2,5\n');
     await same('brand', 'query', 'run', 'media', '--as', 'brand', '--format', 'json', '--dry-run', '--sql', ORDERED_SQL);
-  }, 90_000);
+  }, 180_000);
 
   it('refuses a query the rules forbid: exit 3 and the same diagnostic', async () => {
     const text = await same('brand', 'query', 'run', 'media', '--as', 'brand', '--format', 'table', '--sql', REFUSED_SQL);
@@ -154,7 +154,7 @@ describe('the CLI against a server prints what it prints embedded', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ status: 'refused', error: { code: expect.stringMatching(/^[a-z-]+$/) } });
     const dry = await same('brand', 'query', 'run', 'media', '--as', 'brand', '--format', 'json', '--dry-run', '--sql', REFUSED_SQL);
     expect(dry.code).toBe(3);
-  }, 90_000);
+  }, 180_000);
 
   it('lists results and queries with the same fields', async () => {
     const [l, r] = await both('brand', 'results', 'list', '--as', 'brand', '--format', 'json');
@@ -168,7 +168,13 @@ describe('the CLI against a server prints what it prints embedded', () => {
     const statuses = (run: CliRun): string[] => (JSON.parse(run.stdout) as { status: string }[]).map((q) => q.status);
     expect(statuses(rq)).toEqual(statuses(lq));
     expect(statuses(rq).sort()).toEqual(['refused', 'refused', 'succeeded', 'succeeded', 'succeeded']);
-  }, 60_000);
+    // The same fields, a result id on each query the brand received, in both modes.
+    const keys = (run: CliRun): string[][] => (JSON.parse(run.stdout) as Record<string, unknown>[]).map((q) => Object.keys(q).sort());
+    expect(keys(rq)).toEqual(keys(lq));
+    const received = (run: CliRun): boolean[] => (JSON.parse(run.stdout) as { status: string; resultId?: string }[]).map((q) => q.status === 'succeeded' && typeof q.resultId === 'string');
+    expect(received(lq).filter(Boolean).length).toBe(3);
+    expect(received(rq)).toEqual(received(lq));
+  }, 120_000);
 
   it('reads templates, the insights library and privacy budgets the same way', async () => {
     await same('brand', 'template', 'list', 'media', '--as', 'brand', '--format', 'json');
@@ -179,13 +185,13 @@ describe('the CLI against a server prints what it prints embedded', () => {
     const [l, r] = await both('platform', 'query', 'logs', 'media', '--as', 'platform', '--format', 'json');
     const seen = (run: CliRun): unknown[] => (JSON.parse(run.stdout) as { status: string; tables: string[] }[]).map((q) => [q.status, q.tables]);
     expect(seen(r)).toEqual(seen(l));
-  }, 90_000);
+  }, 180_000);
 
   it('reads the server and key from the environment', async () => {
     const run = await runCliAsync(unusedHome, ['results', 'list', '--format', 'csv'], { CLEANROOM_SERVER: url, CLEANROOM_TOKEN: tokens['brand'] ?? '' });
     expect(run.code).toBe(0);
     expect(run.stdout.split('\n')[0]).toBe('id,queryId,createdAt,rowCount,format,columns,location');
-  }, 60_000);
+  }, 120_000);
 
   it('says which commands run only on the server machine (exit 2)', async () => {
     // (`audit` is refused the same way once main.ts registers it.)
@@ -194,7 +200,7 @@ describe('the CLI against a server prints what it prints embedded', () => {
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stderr).toContain(`\`cleanroom ${args[0]}\` runs on the server's own machine`);
     }
-  }, 60_000);
+  }, 120_000);
 
   it('names the server it cannot reach, and a bad key (exit 1)', async () => {
     const port = await closedPort();
@@ -205,5 +211,5 @@ describe('the CLI against a server prints what it prints embedded', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^error: \[invalid-api-key\] /);
     expect(existsSync(unusedHome)).toBe(false);
-  }, 60_000);
+  }, 120_000);
 });

@@ -2,40 +2,13 @@ import type { Kysely } from 'kysely';
 import { notFound } from '../../collaboration/errors.ts';
 import { listOwnQueries, queryLogs, type QueryLogEntry } from '../../collaboration/query-logs.ts';
 import type { Database } from '../../metadata/schema.ts';
+import { type QueryView, withResultIds } from '../../collaboration/query-result-ids.ts';
 
 /** Statuses after which a query never changes. */
 export const FINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'refused', 'cancelled']);
 
-export type QueryView = QueryLogEntry & { readonly resultId?: string };
-
-/** Query ids per lookup of their results: well under every database's limit of bound values. */
-const IDS_PER_LOOKUP = 500;
-
-/**
- * Adds the result's id to the entries `member` received: only a succeeded query whose
- * receiver is the viewer, and only the result stored for that viewer. Runners who do
- * not receive and owners of a referenced table never get it. The single view and the
- * lists decide here, so they always agree.
- */
-export async function withResultIds(db: Kysely<Database>, member: string, entries: readonly QueryLogEntry[]): Promise<QueryView[]> {
-  const received = entries.filter((e) => e.receiver === member && e.status === 'succeeded').map((e) => e.id);
-  const resultOf = new Map<string, string>();
-  for (let i = 0; i < received.length; i += IDS_PER_LOOKUP) {
-    const rows = await db
-      .selectFrom('results')
-      .select(['id', 'query_id'])
-      .where('member', '=', member)
-      .where('query_id', 'in', received.slice(i, i + IDS_PER_LOOKUP))
-      .orderBy('id')
-      .execute();
-    // One result per query and receiver; should there ever be more, every view names the same one.
-    for (const row of rows) if (!resultOf.has(row.query_id)) resultOf.set(row.query_id, row.id);
-  }
-  return entries.map((e) => {
-    const resultId = e.receiver === member && e.status === 'succeeded' ? resultOf.get(e.id) : undefined;
-    return resultId === undefined ? e : { ...e, resultId };
-  });
-}
+export type { QueryView };
+export { withResultIds };
 
 /**
  * One query as the caller may see it: its own (even a syntax error), or an entry of the

@@ -10,6 +10,7 @@ import { deleteCollaboration, leaveCollaboration } from '../../collaboration/mem
 import { budgetReport, previewForCollaboration } from '../../collaboration/privacy-budget-report.ts';
 import { setBudget } from '../../collaboration/privacy-budgets.ts';
 import { listOwnQueries, queryLogs } from '../../collaboration/query-logs.ts';
+import { withResultIds } from '../../collaboration/query-result-ids.ts';
 import { deleteResult, listResults } from '../../collaboration/results.ts';
 import { runQuery, runTemplate } from '../../collaboration/run-query.ts';
 import { approvalsOf, setApproval } from '../../collaboration/template-approvals.ts';
@@ -89,8 +90,9 @@ export function embeddedBackend(lazy: LazyWorkspace): Backend {
           : runQuery(await ws(), collaboration, who, source.sql, runOptions);
       },
       cancel: async (collaboration, who, id) => cancelQuery(await db(), collaboration, who, id),
-      listOwn: async (collaboration, who) => listOwnQueries(await db(), collaboration, who),
-      logs: async (collaboration, who) => queryLogs(await db(), collaboration, who),
+      // With each received result's id, as the server's lists give it.
+      listOwn: async (collaboration, who) => withResultIds(await db(), who, await listOwnQueries(await db(), collaboration, who)),
+      logs: async (collaboration, who) => withResultIds(await db(), who, await queryLogs(await db(), collaboration, who)),
     },
     results: {
       list: async (who) => listResults(await ws(), who),
