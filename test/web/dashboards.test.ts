@@ -269,6 +269,13 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboards in the web UI (Chromium)', () => {
     expect(await page.getByRole('heading', { name: 'Sharing' }).count()).toBe(0);
     await page.locator('[data-visual=visual-2] svg.chart').waitFor();
     await screenshot(page, 'dashboard-shared');
+    // On a phone-sized screen the grid is one column in reading order.
+    await page.setViewportSize({ width: 390, height: 800 });
+    const boxes = await page.$$eval('.dashboard-grid > .grid-cell', (cells) => cells.map((c) => c.getBoundingClientRect()).map((r) => ({ x: Math.round(r.x), y: r.y, w: r.width })));
+    expect(new Set(boxes.map((b) => b.x)).size).toBe(1);
+    expect(boxes[1]!.y).toBeGreaterThan(boxes[0]!.y);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     // The unshared dashboard answers exactly like one that does not exist.
     await page.goto(`${base}/app/dashboards/${secret.id}`);
