@@ -3,19 +3,11 @@
  * draws, by the visual's field names. Pure functions: tested without a browser.
  */
 import type { CellValue } from '../../../src/client/index.ts';
+import type { VisualFields } from '../../../src/results-sql/dashboards/dashboard-spec.ts';
 import { numeric } from './scale.ts';
 
-export interface Fields {
-  readonly x?: string;
-  readonly y?: readonly string[];
-  readonly series?: string;
-  readonly value?: string;
-  readonly label?: string;
-  readonly sets?: readonly string[];
-  readonly low?: string;
-  readonly high?: string;
-  readonly columns?: readonly string[];
-}
+/** The column names a visual's parts show (the dashboard document's `fields`). */
+export type Fields = VisualFields;
 
 type Rows = readonly (readonly CellValue[])[];
 type Columns = readonly { readonly name: string }[];
