@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -43,4 +43,50 @@ export async function tableCells(page: Page, selector: string): Promise<string[]
   return page.$$eval(`${selector} tbody tr`, (rows) =>
     rows.map((r) => [...r.querySelectorAll('td')].slice(1).map((td) => (td.textContent ?? '').trim())),
   );
+}
+
+/** A browser with one page, and what the page reported that a test should fail on. */
+export interface BrowserSession {
+  readonly browser: Browser;
+  readonly context: BrowserContext;
+  readonly page: Page;
+  /** CSP violations and uncaught exceptions seen on the page (a test expects none). */
+  readonly problems: string[];
+  close(): Promise<void>;
+}
+
+/** Chromium with one 1280x800 page that records CSP violations and uncaught errors. */
+export async function openBrowser(): Promise<BrowserSession> {
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (/Content.Security.Policy/i.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+  return {
+    browser,
+    context,
+    page,
+    problems,
+    close: async () => {
+      await context.close();
+      await browser.close();
+    },
+  };
+}
+
+/** Opens `url` (any page of the UI shows sign-in first) and signs in with a member key. */
+export async function signInAt(page: Page, url: string, token: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('Member API key').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('me').waitFor();
+}
+
+/** Starts the Fastify app on a loopback port and returns its base URL. */
+export async function listenOnLoopback(app: { listen(o: { host: string; port: number }): Promise<string>; server: { address(): unknown } }): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
 }

@@ -8,16 +8,15 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/api/api-keys.ts';
 import { buildServer, type CleanroomServer } from '../../src/api/server.ts';
 import { runDemo } from '../../src/cli/demo/run-demo.ts';
 import { Workspace } from '../../src/collaboration/workspace.ts';
-import { buildWebUi, HAVE_CHROMIUM, launchChromium, screenshot, tableCells } from './browser.ts';
+import { type BrowserSession, buildWebUi, HAVE_CHROMIUM, listenOnLoopback, openBrowser, screenshot, signInAt, tableCells } from './browser.ts';
 
 type Cell = string | number | boolean | null;
 const shown = (v: Cell): string => (v === null ? '—' : String(v));
@@ -39,12 +38,10 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboards in the web UI (Chromium)', () => {
   let server: CleanroomServer;
   let keys: { brand: string; platform: string };
   let base = '';
-  let browser: Browser;
-  let context: BrowserContext;
+  let session: BrowserSession;
   let page: Page;
   let roasResult = '';
   let builtId = '';
-  const problems: string[] = [];
 
   const api = async <T>(token: string, method: string, url: string, body?: unknown, status = 200): Promise<T> => {
     const r = await server.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${token}` }, ...(body === undefined ? {} : { payload: body as object }) });
@@ -52,12 +49,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboards in the web UI (Chromium)', () => {
     return (r.headers['content-type']?.toString().startsWith('application/json') ? JSON.parse(r.body) : r.body) as T;
   };
   const nav = (name: string): Promise<void> => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
-  const signIn = async (token: string): Promise<void> => {
-    await page.goto(`${base}/app/collaborations`);
-    await page.getByLabel('Member API key').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('me').waitFor();
-  };
+  const signIn = (token: string): Promise<void> => signInAt(page, `${base}/app/collaborations`, token);
   const download = async (click: () => Promise<void>): Promise<Buffer> => {
     const [file] = await Promise.all([page.waitForEvent('download'), click()]);
     return readFile((await file.path())!);
@@ -72,20 +64,13 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboards in the web UI (Chromium)', () => {
       platform: (await createApiKey(workspace.db, { member: 'platform', label: 'browser test', createdBy: 'test' })).token,
     };
     server = await buildServer({ workspace, rateLimitPerMinute: false });
-    await server.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}`;
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (/Content.Security.Policy/i.test(m.text())) problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+    base = await listenOnLoopback(server.app);
+    session = await openBrowser();
+    page = session.page;
   }, 240_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
+    await session?.close();
     await server?.shutdown(5_000);
     await workspace?.close();
     rmSync(home, { recursive: true, force: true });
@@ -298,6 +283,6 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboards in the web UI (Chromium)', () => {
   });
 
   it('ran without a CSP violation or an uncaught error', () => {
-    expect(problems).toEqual([]);
+    expect(session.problems).toEqual([]);
   });
 });

@@ -8,11 +8,10 @@
  * identifiers with node:crypto over the CSVs below (an independent computation).
  */
 import { createHash } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiWorld } from '../support/api-world.ts';
-import { buildWebUi, HAVE_CHROMIUM, launchChromium, screenshot, tableCells } from './browser.ts';
+import { buildWebUi, HAVE_CHROMIUM, openBrowser, listenOnLoopback, type BrowserSession, screenshot, tableCells } from './browser.ts';
 
 type Cell = string | number | boolean | null;
 
@@ -54,10 +53,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the insights run form: table roles and delivery
   let brand = '';
   let platform = '';
   let base = '';
-  let browser: Browser;
-  let context: BrowserContext;
+  let session: BrowserSession;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[] = [];
   /** Query ids of the runs made from the form, by what they were. */
   const runs = { hashed: '', refused: '', toPlatform: '' };
 
@@ -96,15 +94,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the insights run form: table roles and delivery
     await api(brand, 'POST', '/v1/collaborations/activation/associations', { table: 'crm', name: 'crm_list' }, 201);
     await api(platform, 'POST', '/v1/collaborations/activation/associations', { table: 'audience', name: 'audience_list' }, 201);
 
-    await world.server.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(world.server.app.server.address() as AddressInfo).port}`;
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (/Content.Security.Policy/i.test(m.text())) problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+    base = await listenOnLoopback(world.server.app);
+    session = await openBrowser();
+    page = session.page;
+    problems = session.problems;
     await page.goto(`${base}/app/insights/segment-export?collaboration=activation`);
     await page.getByLabel('Member API key').fill(brand);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -112,8 +105,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the insights run form: table roles and delivery
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
+    await session?.close();
     await world?.close();
   });
 

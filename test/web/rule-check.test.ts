@@ -3,11 +3,10 @@
  * against the real server: what it shows is compared with what the API answers for the
  * same query (POST /v1/members/{m}/tables/{t}/check). Saves docs/screenshots/rule-check.png.
  */
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiWorld, mediaCollaboration } from '../support/api-world.ts';
-import { buildWebUi, HAVE_CHROMIUM, launchChromium, screenshot } from './browser.ts';
+import { buildWebUi, HAVE_CHROMIUM, openBrowser, listenOnLoopback, type BrowserSession, screenshot } from './browser.ts';
 
 const ALLOWED = 'SELECT campaign_id, COUNT(DISTINCT email_address) AS users, SUM(cost) AS cost FROM impressions GROUP BY campaign_id';
 /** A join column in the output: the aggregation rule refuses it at character 7 (0-based). */
@@ -29,10 +28,9 @@ describe.skipIf(!HAVE_CHROMIUM)('testing a query against a rule in the web UI', 
   let world: ApiWorld;
   let platform = '';
   let base = '';
-  let browser: Browser;
-  let context: BrowserContext;
+  let session: BrowserSession;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   const apiCheck = async (table: string, sql: string, name?: string): Promise<Check> => {
     const r = await world.call(platform, 'POST', `/v1/members/platform/tables/${table}/check`, { sql, ...(name !== undefined ? { name } : {}) });
@@ -49,15 +47,10 @@ describe.skipIf(!HAVE_CHROMIUM)('testing a query against a rule in the web UI', 
     platform = (await mediaCollaboration(world)).platform;
     const list = await world.call(platform, 'POST', '/v1/members/platform/tables', { name: 'audience-list', dataset: 'impressions', rule: LIST_RULE });
     if (list.status !== 201) throw new Error(list.text);
-    await world.server.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(world.server.app.server.address() as AddressInfo).port}`;
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (/Content.Security.Policy/i.test(m.text())) problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+    base = await listenOnLoopback(world.server.app);
+    session = await openBrowser();
+    page = session.page;
+    problems = session.problems;
     await page.goto(`${base}/app/tables`);
     await page.getByLabel('Member API key').fill(platform);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -65,8 +58,7 @@ describe.skipIf(!HAVE_CHROMIUM)('testing a query against a rule in the web UI', 
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
+    await session?.close();
     await world?.close();
   });
 

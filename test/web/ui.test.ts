@@ -4,11 +4,10 @@
  * Saves a screenshot of each main page under docs/screenshots/.
  */
 import { readFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiWorld, CAMPAIGN_SQL, mediaCollaboration } from '../support/api-world.ts';
-import { buildWebUi, HAVE_CHROMIUM, launchChromium, screenshot, tableCells } from './browser.ts';
+import { type BrowserSession, buildWebUi, HAVE_CHROMIUM, listenOnLoopback, openBrowser, screenshot, signInAt, tableCells } from './browser.ts';
 
 type Cell = string | number | boolean | null;
 const shown = (v: Cell): string => (v === null ? '—' : String(v));
@@ -56,10 +55,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the web UI in Chromium', () => {
   let world: ApiWorld;
   let keys: { brand: string; platform: string };
   let base = '';
-  let browser: Browser;
-  let context: BrowserContext;
+  let session: BrowserSession;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   const api = async <T>(token: string, method: string, url: string, body?: unknown, status = 200): Promise<T> => {
     const r = await world.call(token, method, url, body);
@@ -69,12 +67,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the web UI in Chromium', () => {
 
   const nav = (name: string): Promise<void> => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
 
-  const signIn = async (token: string): Promise<void> => {
-    await page.goto(`${base}/app/collaborations`);
-    await page.getByLabel('Member API key').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('me').waitFor();
-  };
+  const signIn = (token: string): Promise<void> => signInAt(page, `${base}/app/collaborations`, token);
 
   beforeAll(async () => {
     buildWebUi();
@@ -118,21 +111,15 @@ describe.skipIf(!HAVE_CHROMIUM)('the web UI in Chromium', () => {
     await api(platform, 'POST', '/v1/collaborations/spending/accept');
     await api(platform, 'POST', '/v1/collaborations/spending/associations', { table: 'views_dp', name: 'impressions' }, 201);
 
-    await world.server.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(world.server.app.server.address() as AddressInfo).port}`;
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    page = await context.newPage();
+    base = await listenOnLoopback(world.server.app);
     // A blocked script or style (CSP) and an uncaught exception are failures of the page.
-    page.on('console', (m) => {
-      if (/Content.Security.Policy/i.test(m.text())) problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+    session = await openBrowser();
+    page = session.page;
+    problems = session.problems;
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
+    await session?.close();
     await world?.close();
   });
 
