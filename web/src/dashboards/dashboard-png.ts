@@ -27,8 +27,25 @@ function loadSvg(svg: SVGSVGElement): Promise<HTMLImageElement> {
   });
 }
 
+/** An element's own text; a column header without its type line (drawn on its own). */
 function textOf(el: Element): string {
-  return (el.textContent ?? '').replace(/\s+/g, ' ').trim();
+  const parts = [...el.childNodes].filter((n) => !(n instanceof Element && n.classList.contains('type'))).map((n) => n.textContent ?? '');
+  return parts.join('').replace(/\s+/g, ' ').trim();
+}
+
+/** Words into lines no wider than `width` (a long title wraps as it does on the page). */
+function wrap(ctx: CanvasRenderingContext2D, text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const next = line === '' ? word : `${line} ${word}`;
+    if (line !== '' && ctx.measureText(next).width > width) {
+      lines.push(line);
+      line = word;
+    } else line = next;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
 }
 
 /** The text of an element drawn at its place, in its font and colour, clipped to its panel. */
@@ -36,15 +53,27 @@ function drawText(ctx: CanvasRenderingContext2D, el: Element, origin: DOMRect): 
   const text = textOf(el);
   if (text === '') return;
   const r = el.getBoundingClientRect();
+  if (r.width === 0 || r.height === 0) return;
   const style = getComputedStyle(el);
   ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
   ctx.fillStyle = style.color;
   ctx.textBaseline = 'middle';
   const right = el.matches('.num') || style.textAlign === 'right';
   ctx.textAlign = right ? 'right' : 'left';
-  const padding = parseFloat(style.paddingLeft) || 0;
-  const x = right ? r.right - origin.left - (parseFloat(style.paddingRight) || 0) : r.left - origin.left + padding;
-  ctx.fillText(text, x, r.top - origin.top + r.height / 2, Math.max(10, r.width - padding));
+  const padLeft = parseFloat(style.paddingLeft) || 0;
+  const padRight = parseFloat(style.paddingRight) || 0;
+  const width = Math.max(10, r.width - padLeft - padRight);
+  const x = right ? r.right - origin.left - padRight : r.left - origin.left + padLeft;
+  const lineHeight = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.3;
+  const lines = wrap(ctx, text, width);
+  const top = r.top - origin.top + (parseFloat(style.paddingTop) || 0);
+  const inner = r.height - (parseFloat(style.paddingTop) || 0) - (parseFloat(style.paddingBottom) || 0);
+  // One line: centred in the box, like a table cell; several: from the top, like a heading.
+  const first = lines.length === 1 ? top + inner / 2 : top + lineHeight / 2;
+  lines.forEach((line, i) => ctx.fillText(line, x, first + i * lineHeight, width));
+  // A column header's type, under its name, as on the page.
+  const type = el.querySelector(':scope > .type');
+  if (type !== null) drawText(ctx, type, origin);
 }
 
 /**
