@@ -10,8 +10,9 @@ const NAMES = ['wa', 'wb'] as const;
 
 /** Starts one worker per name on `spec`, lets them all go at once; resolves when they are under way. */
 async function race(spec: string): Promise<{ readonly done: Promise<void> }> {
-  const children = NAMES.map((name) =>
-    spawn(process.execPath, ['--import', 'tsx', WORKER, spec, name, String(PER_WORKER)], { stdio: ['pipe', 'pipe', 'pipe'] }),
+  // Each worker paces itself on the next one's progress, so the appends interleave.
+  const children = NAMES.map((name, i) =>
+    spawn(process.execPath, ['--import', 'tsx', WORKER, spec, name, String(PER_WORKER), NAMES[(i + 1) % NAMES.length]!], { stdio: ['pipe', 'pipe', 'pipe'] }),
   );
   const runs = children.map((child) => {
     let out = '';
