@@ -152,6 +152,19 @@ describe('dashboards over the API', () => {
     expect((seen.body as { shares?: unknown }).shares).toBeUndefined();
     expect(rowsOf(await must(data(k.agency, id, 'users'), 200)).map((r) => [r[0], r[1]])).toEqual([['c1', 3], ['c3', 2]]);
     expect((await world.call(k.agency, 'GET', '/v1/dashboards')).body).toMatchObject({ owned: [], shared: [{ id, sharedIn: 'media' }] });
+    // The viewer's copy carries no SQL of the owner's, and its rows no `executed`.
+    const viewerSpec = (seen.body as { spec: { visuals: { source: { kind: string; sql?: string } }[] } }).spec;
+    expect(viewerSpec.visuals.every((v) => v.source.sql === undefined || v.source.sql === '')).toBe(true);
+    expect(((await must(data(k.agency, id, 'users'), 200)).body as Data).executed).toBe('');
+    expect(((await must(data(k.brand, id, 'users'), 200)).body as Data).executed).toContain('SELECT');
+    // Rows are read only from the results the share was checked against: one that is not
+    // among them (a newer result arriving between check and read) is refused.
+    const { resolveDashboard } = await import('../src/results-sql/dashboards/dashboard-store.ts');
+    const { visualData } = await import('../src/results-sql/dashboards/dashboard-data.ts');
+    const viewed = await resolveDashboard(world.workspace, 'agency', id);
+    expect(viewed.checkedResults?.size).toBeGreaterThan(0);
+    await expect(visualData(world.workspace, 'brand', viewed.spec, 'users', {}, { onlyResults: new Set() })).rejects.toMatchObject({ diagnostic: { code: 'share-not-allowed' } });
+    await expect(visualData(world.workspace, 'brand', viewed.spec, 'users', {}, { onlyResults: viewed.checkedResults! })).resolves.toMatchObject({ visual: 'users' });
     // Read-only: the viewer cannot change, share or delete it, and its name means nothing to it.
     expect((await world.call(k.agency, 'PUT', `/v1/dashboards/${id}`, DASHBOARD)).status).toBe(404);
     expect((await world.call(k.agency, 'DELETE', `/v1/dashboards/${id}`)).status).toBe(404);
@@ -167,11 +180,17 @@ describe('dashboards over the API', () => {
     await must(world.call(k.brand, 'DELETE', '/v1/collaborations/media/associations/customers'), 200);
     const gone = await world.call(k.agency, 'GET', `/v1/dashboards/${id}`);
     expect(gone.status).toBe(403);
-    expect(message(gone)).toContain("'customers'");
+    // The viewer learns only that it is closed now, not which of the owner's tables or results is why...
+    expect(message(gone)).toContain('may not receive');
+    expect(message(gone)).not.toContain('customers');
+    // ...while the owner, sharing again, is told.
+    const again = await world.call(k.brand, 'POST', `/v1/dashboards/${id}/shares`, { member: 'agency', collaboration: 'media' });
+    expect(again.status).toBe(403);
+    expect(message(again)).toContain("'customers'");
     await must(world.call(k.brand, 'POST', '/v1/collaborations/media/associations', { table: 'customers', receivers: ['brand'] }), 201);
     const narrowed = await data(k.agency, id, 'users');
     expect(narrowed.status).toBe(403);
-    expect(message(narrowed)).toContain('not an allowed receiver');
+    expect(message(narrowed)).toContain('may not receive');
     expect(narrowed.text).not.toContain('c1');
     expect((await world.call(k.agency, 'GET', `/v1/dashboards/${id}/visuals/users/csv`)).status).toBe(403);
     // Receivers restored; then the agency leaves the collaboration.

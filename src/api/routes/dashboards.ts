@@ -1,9 +1,10 @@
+import { visualForMember } from '../../results-sql/dashboards/visual-for-member.ts';
 import type { FastifyInstance } from 'fastify';
 import { CleanroomError } from '../../collaboration/errors.ts';
 import { QueryCancelled } from '../../engine/engine.ts';
-import { visualCsv, visualData } from '../../results-sql/dashboards/dashboard-data.ts';
+import { visualCsv } from '../../results-sql/dashboards/dashboard-data.ts';
 import { parseFilterValues, type FilterValue } from '../../results-sql/dashboards/dashboard-spec.ts';
-import { deleteDashboard, listDashboards, openDashboard, resolveDashboard, saveDashboard, shareDashboard, unshareDashboard } from '../../results-sql/dashboards/dashboard-store.ts';
+import { deleteDashboard, listDashboards, openDashboard, saveDashboard, shareDashboard, unshareDashboard } from '../../results-sql/dashboards/dashboard-store.ts';
 import { READY_MADE, readyMadeDashboards } from '../../results-sql/dashboards/ready-made.ts';
 import { memberOf } from '../principal.ts';
 import type { ApiContext } from './context.ts';
@@ -119,14 +120,13 @@ export function registerDashboardRoutes(app: FastifyInstance, { workspace }: Api
     async (request, reply) => {
       const member = memberOf(request);
       const filters = filtersOf(request.body?.filters);
-      const { row, spec, access } = await resolveDashboard(workspace, member, request.params.ref);
       const controller = new AbortController();
       const onClose = (): void => {
         if (!reply.raw.writableFinished) controller.abort();
       };
       reply.raw.once('close', onClose);
       try {
-        return await visualData(workspace, row.owner, spec, request.params.visual, filters, { signal: controller.signal, allowListing: access === 'owner' });
+        return (await visualForMember(workspace, member, request.params.ref, request.params.visual, filters, { signal: controller.signal })).data;
       } catch (e) {
         if (e instanceof QueryCancelled) throw new CleanroomError('conflict', { code: 'cancelled', message: 'The query was cancelled.' });
         throw e;
@@ -148,11 +148,10 @@ export function registerDashboardRoutes(app: FastifyInstance, { workspace }: Api
     },
     async (request, reply) => {
       const filters = filtersOf(jsonFilters(request.query.filters));
-      const { row, spec, access } = await resolveDashboard(workspace, memberOf(request), request.params.ref);
-      const data = await visualData(workspace, row.owner, spec, request.params.visual, filters, { allowListing: access === 'owner' });
+      const { data, dashboardName } = await visualForMember(workspace, memberOf(request), request.params.ref, request.params.visual, filters);
       return reply
         .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="${spec.name}-${data.visual}.csv"`)
+        .header('content-disposition', `attachment; filename="${dashboardName}-${data.visual}.csv"`)
         .send(visualCsv(data));
     },
   );

@@ -1,8 +1,9 @@
+import { visualForMember } from '../../results-sql/dashboards/visual-for-member.ts';
 import type { CleanroomClient } from '../../client/cleanroom-client.ts';
 import type { Workspace } from '../../collaboration/workspace.ts';
-import { visualCsv, visualData, type VisualData } from '../../results-sql/dashboards/dashboard-data.ts';
+import { visualCsv, type VisualData } from '../../results-sql/dashboards/dashboard-data.ts';
 import type { FilterValue } from '../../results-sql/dashboards/dashboard-spec.ts';
-import { deleteDashboard, listDashboards, openDashboard, resolveDashboard, saveDashboard, shareDashboard, unshareDashboard, type Dashboard, type DashboardSummary } from '../../results-sql/dashboards/dashboard-store.ts';
+import { deleteDashboard, listDashboards, openDashboard, saveDashboard, shareDashboard, unshareDashboard, type Dashboard, type DashboardSummary } from '../../results-sql/dashboards/dashboard-store.ts';
 import { readyMadeDashboards, type ReadyMadeOutcome } from '../../results-sql/dashboards/ready-made.ts';
 
 type Filters = Readonly<Record<string, readonly FilterValue[]>>;
@@ -22,9 +23,7 @@ export interface DashboardBackend {
 
 export function embeddedDashboards(ws: () => Promise<Workspace>): DashboardBackend {
   const data = async (who: string, ref: string, visual: string, filters: Filters): Promise<VisualData> => {
-    const w = await ws();
-    const { row, spec, access } = await resolveDashboard(w, who, ref);
-    return visualData(w, row.owner, spec, visual, filters, { allowListing: access === 'owner' });
+    return (await visualForMember(await ws(), who, ref, visual, filters)).data;
   };
   return {
     list: async (who) => listDashboards(await ws(), who),

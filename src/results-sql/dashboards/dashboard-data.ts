@@ -1,4 +1,4 @@
-import { invalid, notFound, refused } from '../../collaboration/errors.ts';
+import { CleanroomError, invalid, notFound, refused } from '../../collaboration/errors.ts';
 import type { Workspace } from '../../collaboration/workspace.ts';
 import type { CellValue, ResultColumn } from '../../engine/engine.ts';
 import type { Expr, LiteralValue, Query } from '../../sql/ast.ts';
@@ -146,7 +146,12 @@ export async function visualData(
   spec: DashboardSpec,
   visualId: string,
   overrides: Readonly<Record<string, readonly FilterValue[]>> = {},
-  options: { readonly signal?: AbortSignal; readonly allowListing?: boolean } = {},
+  options: {
+    readonly signal?: AbortSignal;
+    readonly allowListing?: boolean;
+    /** For a viewer: the results (ids) its share was just checked against; any other is refused. */
+    readonly onlyResults?: ReadonlySet<string>;
+  } = {},
 ): Promise<VisualData> {
   const visual = spec.visuals.find((v) => v.id === visualId);
   if (visual === undefined) throw notFound('unknown-visual', `the dashboard has no visual '${visualId.slice(0, 40)}'`);
@@ -155,6 +160,12 @@ export async function visualData(
   }
   const catalog = await ownerCatalog(workspace, owner);
   const prepared = await visualQuery(workspace, owner, visual, catalog);
+  // A newer result may have arrived since the share was checked (the newest of an
+  // analysis can come from another collaboration): only the checked ones are read.
+  const unchecked = options.onlyResults === undefined ? [] : prepared.tables.filter((t) => !options.onlyResults?.has(t.id));
+  if (unchecked.length > 0) {
+    throw new CleanroomError('forbidden', { code: 'share-not-allowed', rule: 'dashboards', message: 'The results behind this dashboard changed while it was being read; open it again.' });
+  }
   if (prepared.readsListing && options.allowListing === false) {
     throw refused({ code: 'listing-not-shared', rule: 'dashboards', message: `visual '${visual.id}' reads the owner's results listing, which is never shown to others.` });
   }
@@ -186,7 +197,8 @@ export async function visualData(
           continue;
         }
         if (filter.visuals !== undefined && !targeted) continue;
-        const chosen = overrides[filter.id] ?? filter.values;
+        // Own keys only: a filter id such as `constructor` must not find Object's.
+        const chosen = (Object.hasOwn(overrides, filter.id) ? overrides[filter.id] : undefined) ?? filter.values;
         if (chosen === undefined || chosen.length === 0) continue;
         applied[filter.id] = chosen;
         conditions.push({

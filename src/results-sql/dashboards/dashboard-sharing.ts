@@ -39,7 +39,7 @@ export async function dashboardResults(workspace: Workspace, owner: string, spec
  * sharing and on every view (abilities and associations change). Throws `forbidden`
  * (`share-not-allowed`) naming the first reason.
  */
-export async function assertViewerMayReceive(workspace: Workspace, owner: string, spec: DashboardSpec, viewer: string, collaborationId: number): Promise<void> {
+export async function assertViewerMayReceive(workspace: Workspace, owner: string, spec: DashboardSpec, viewer: string, collaborationId: number): Promise<readonly CatalogTable[]> {
   const db = workspace.db;
   const collaboration = await db.selectFrom('collaborations').select(['id', 'name']).where('id', '=', collaborationId).executeTakeFirst();
   if (collaboration === undefined) throw notAllowed('The collaboration the dashboard was shared in no longer exists.');
@@ -67,4 +67,5 @@ export async function assertViewerMayReceive(workspace: Workspace, owner: string
       }
     }
   }
+  return tables;
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { nowIso } from '../../collaboration/clock.ts';
 import { findCollaboration } from '../../collaboration/collaborations.ts';
-import { conflict, invalid, notFound } from '../../collaboration/errors.ts';
+import { CleanroomError, conflict, invalid, notFound } from '../../collaboration/errors.ts';
 import { logEvent } from '../../collaboration/events.ts';
 import type { Workspace } from '../../collaboration/workspace.ts';
-import type { DashboardSpec } from './dashboard-spec.ts';
+import type { CatalogTable } from '../catalog.ts';
+import type { DashboardSpec, Visual } from './dashboard-spec.ts';
 import { parseDashboardSpec } from './dashboard-spec.ts';
 import { assertViewerMayReceive, dashboardResults } from './dashboard-sharing.ts';
 
@@ -51,6 +52,23 @@ async function open(workspace: Workspace, row: Row): Promise<DashboardSpec> {
 
 function summary(row: Row, spec: DashboardSpec): DashboardSummary {
   return { id: row.id, name: row.name, title: spec.title, owner: row.owner, visuals: spec.visuals.length, readyMade: spec.readyMade ?? null, createdAt: row.created_at, updatedAt: row.updated_at };
+}
+
+/**
+ * The document as a viewer sees it: the visuals' SQL is left out (it may name the owner's
+ * other results and carry values from them, and a saved query's text is the owner's
+ * alone); kinds, fields, layout and filters stay, which is all the page needs.
+ */
+function forViewer(spec: DashboardSpec): DashboardSpec {
+  return {
+    ...spec,
+    visuals: spec.visuals.map((v) => {
+      const s = v.source;
+      const source: Visual['source'] =
+        s.kind === 'sql' ? { kind: 'sql', sql: '' } : s.kind === 'saved' ? { kind: 'saved', name: '' } : s.kind === 'latest-of-analysis' ? { kind: s.kind, analysis: s.analysis } : { kind: 'table', table: '' };
+      return { ...v, source };
+    }),
+  };
 }
 
 function unknown(ref: string) {
@@ -122,7 +140,11 @@ export async function listDashboards(workspace: Workspace, member: string): Prom
 }
 
 /** The dashboard a member may see with how it may see it (owner: by id or name; viewer: by id). */
-export async function resolveDashboard(workspace: Workspace, member: string, ref: string): Promise<{ row: Row; spec: DashboardSpec; access: 'owner' | 'shared'; collaborationId?: number }> {
+export async function resolveDashboard(
+  workspace: Workspace,
+  member: string,
+  ref: string,
+): Promise<{ row: Row; spec: DashboardSpec; access: 'owner' | 'shared'; collaborationId?: number; checkedResults?: ReadonlySet<string> }> {
   const own = await workspace.db
     .selectFrom('dashboards')
     .selectAll()
@@ -135,9 +157,24 @@ export async function resolveDashboard(workspace: Workspace, member: string, ref
   const row = await workspace.db.selectFrom('dashboards').selectAll().where('id', '=', ref).executeTakeFirst();
   if (row === undefined) throw unknown(ref);
   const spec = await open(workspace, row);
-  // Abilities, receivers and results change after sharing: checked on every view.
-  await assertViewerMayReceive(workspace, row.owner, spec, member, share.collaboration_id);
-  return { row, spec, access: 'shared', collaborationId: share.collaboration_id };
+  // Abilities, receivers and results change after sharing: checked on every view. The
+  // viewer learns only that it may not see the dashboard now, never which of the owner's
+  // results or tables stands in the way (their names are the owner's).
+  let checked: readonly CatalogTable[];
+  try {
+    checked = await assertViewerMayReceive(workspace, row.owner, spec, member, share.collaboration_id);
+  } catch (e) {
+    if (e instanceof CleanroomError && e.diagnostic.code === 'share-not-allowed') {
+      throw new CleanroomError('forbidden', {
+        code: 'share-not-allowed',
+        rule: 'dashboards',
+        message: 'This dashboard now shows results you may not receive, so it is closed to you until its owner changes it.',
+        hint: `ask ${row.owner}, who can see why when sharing it again`,
+      });
+    }
+    throw e;
+  }
+  return { row, spec, access: 'shared', collaborationId: share.collaboration_id, checkedResults: new Set(checked.map((t) => t.id)) };
 }
 
 async function sharesOf(workspace: Workspace, id: string): Promise<DashboardShare[]> {
@@ -155,7 +192,7 @@ export async function openDashboard(workspace: Workspace, member: string, ref: s
   const { row, spec, access, collaborationId } = await resolveDashboard(workspace, member, ref);
   if (access === 'owner') return { ...summary(row, spec), spec, access, shares: await sharesOf(workspace, row.id) };
   const collaboration = await workspace.db.selectFrom('collaborations').select('name').where('id', '=', collaborationId ?? -1).executeTakeFirst();
-  return { ...summary(row, spec), spec, access, sharedIn: collaboration?.name ?? '' };
+  return { ...summary(row, spec), spec: forViewer(spec), access, sharedIn: collaboration?.name ?? '' };
 }
 
 /** Deletes one of the member's dashboards and its shares. */
@@ -180,6 +217,9 @@ export async function shareDashboard(workspace: Workspace, owner: string, ref: s
   const row = await ownRow(workspace, owner, ref);
   if (member === owner) throw invalid('share-with-self', 'A dashboard is always visible to its owner.');
   const collaboration = await findCollaboration(workspace.db, collaborationName);
+  // A collaboration the owner is not in answers like one that does not exist.
+  const mine = await workspace.db.selectFrom('collaboration_members').select('member').where('collaboration_id', '=', collaboration.id).where('member', '=', owner).executeTakeFirst();
+  if (mine === undefined) throw notFound('unknown-collaboration', `collaboration '${collaborationName}' does not exist`);
   await assertViewerMayReceive(workspace, owner, await open(workspace, row), member, collaboration.id);
   await workspace.db.transaction().execute(async (trx) => {
     await trx.deleteFrom('dashboard_shares').where('dashboard_id', '=', row.id).where('member', '=', member).execute();
