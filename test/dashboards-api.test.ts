@@ -152,6 +152,15 @@ describe('dashboards over the API', () => {
     expect((seen.body as { shares?: unknown }).shares).toBeUndefined();
     expect(rowsOf(await must(data(k.agency, id, 'users'), 200)).map((r) => [r[0], r[1]])).toEqual([['c1', 3], ['c3', 2]]);
     expect((await world.call(k.agency, 'GET', '/v1/dashboards')).body).toMatchObject({ owned: [], shared: [{ id, sharedIn: 'media' }] });
+    // The viewer's read of the owner's rows is in the audit chain: who, whose, which
+    // visual and results, how many rows; never the rows or filter values.
+    await must(data(k.agency, id, 'users', { campaign: ['c3'] }), 200);
+    const audit = (await must(world.call(world.adminToken, 'GET', '/v1/audit?actor=agency'), 200)).body as { entries?: { action: string; subject: string; detail: Record<string, unknown> }[] } | { action: string; subject: string; detail: Record<string, unknown> }[];
+    const entries = (Array.isArray(audit) ? audit : (audit.entries ?? [])).filter((e) => e.action === 'dashboard.view');
+    expect(entries.length).toBeGreaterThanOrEqual(2);
+    expect(entries.at(-1)).toMatchObject({ subject: id, detail: { owner: 'brand', collaboration: 'media', visual: 'users', filters: ['campaign'], rows: 1 } });
+    expect(JSON.stringify(entries.map((e) => e.detail))).not.toContain('"c3"');
+    expect((await must(world.call(world.adminToken, 'GET', '/v1/audit/verify'), 200)).body).toMatchObject({ ok: true });
     // The viewer's copy carries no SQL of the owner's, and its rows no `executed`.
     const viewerSpec = (seen.body as { spec: { visuals: { source: { kind: string; sql?: string } }[] } }).spec;
     expect(viewerSpec.visuals.every((v) => v.source.sql === undefined || v.source.sql === '')).toBe(true);
