@@ -17,6 +17,8 @@ export interface CollaborationDescription {
     readonly ruleKind: string;
     readonly rule: unknown;
     readonly receivers?: readonly string[];
+    /** The configured table behind the association: only on the viewer's own tables. */
+    readonly table?: string;
   }[];
 }
 
@@ -40,6 +42,7 @@ export async function describeCollaboration(
       ruleKind: a.table.rule.kind,
       rule: ruleToDocument(a.table.rule),
       ...(a.receivers ? { receivers: a.receivers } : {}),
+      ...(a.member === viewer ? { table: a.table.name } : {}),
     })),
   };
 }

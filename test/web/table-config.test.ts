@@ -51,6 +51,7 @@ interface Table {
 describe.skipIf(!HAVE_CHROMIUM)('configuring tables and rules in the web UI', () => {
   let world: ApiWorld;
   let platform = '';
+  let brand = '';
   let base = '';
   let session: BrowserSession;
   let page: Page;
@@ -70,7 +71,7 @@ describe.skipIf(!HAVE_CHROMIUM)('configuring tables and rules in the web UI', ()
   beforeAll(async () => {
     buildWebUi();
     world = await ApiWorld.start();
-    platform = (await mediaCollaboration(world)).platform;
+    ({ platform, brand } = await mediaCollaboration(world));
     base = await listenOnLoopback(world.server.app);
     session = await openBrowser();
     page = session.page;
@@ -221,6 +222,7 @@ describe.skipIf(!HAVE_CHROMIUM)('configuring tables and rules in the web UI', ()
 
   it('associates the table with a collaboration, which then shows it', async () => {
     const card = page.getByTestId('table-reach');
+    expect(await card.getByTestId('associated-in').textContent()).toBe('Not in any collaboration yet.');
     await card.getByText('Bring into a collaboration').click();
     const associate = card.getByRole('form', { name: 'Bring reach into a collaboration' });
     expect(await associate.getByLabel('Collaboration').inputValue()).toBe('media');
@@ -230,13 +232,20 @@ describe.skipIf(!HAVE_CHROMIUM)('configuring tables and rules in the web UI', ()
     await done.waitFor();
     expect(await done.textContent()).toContain('now see this table as reach_v');
     const described = (await world.call(platform, 'GET', '/v1/collaborations/media')).body as { tables: { name: string; owner: string; rule: unknown }[] };
-    expect(described.tables.find((t) => t.name === 'reach_v')).toMatchObject({ owner: 'platform', rule: EDITED });
+    expect(described.tables.find((t) => t.name === 'reach_v')).toMatchObject({ owner: 'platform', rule: EDITED, table: 'reach' });
+    // Another member is not told the owner's name for the table.
+    const seenByBrand = (await world.call(brand, 'GET', '/v1/collaborations/media')).body as { tables: { name: string; table?: string }[] };
+    expect(seenByBrand.tables.find((t) => t.name === 'reach_v')).not.toHaveProperty('table');
+    expect(seenByBrand.tables.filter((t) => t.table !== undefined).every((t) => t.name === 'customers')).toBe(true);
 
     await done.getByRole('link', { name: 'media' }).click();
     const shown = page.getByTestId('table-reach_v');
     await shown.waitFor();
     expect(await shown.textContent()).toContain('Owner: platform');
     expect(await shown.locator('.rule-sentences li').allTextContents()).toEqual(explainRule(EDITED).sentences);
+    // Back on the Tables page, the card says where the table is.
+    await page.goto(`${base}/app/tables`);
+    await expect.poll(() => page.getByTestId('table-reach').getByTestId('associated-in').textContent()).toBe('In media as reach_v');
   });
 
   it('ran without a blocked script or style and without an uncaught error', () => {

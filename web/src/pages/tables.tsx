@@ -4,7 +4,7 @@ import { RuleCheckForm } from '../components/rule-check.tsx';
 import { ColumnList, RuleView } from '../components/rule-view.tsx';
 import { Link } from '../components/link.tsx';
 import { Empty, Loaded } from '../components/status.tsx';
-import { navigate, useLocation } from '../router.ts';
+import { href, navigate, useLocation } from '../router.ts';
 import { useSession } from '../session.ts';
 import { AssociateForm, type AssociationTarget } from '../tables/associate-form.tsx';
 import { TableForm } from '../tables/table-form.tsx';
@@ -38,7 +38,16 @@ export function TablesPage() {
       .filter((d) => d.members.some((m) => m.member === member && m.accepted && !m.left))
       .map((d) => ({ name: d.name, receivers: d.members.filter((m) => m.receive && m.accepted && !m.left).map((m) => m.member) }));
     const members = [...new Set(views.flatMap((d) => d.members.filter((m) => !m.left).map((m) => m.member)))].sort();
+    // Where each of your tables is associated (the server names the table only to its owner).
+    const associated = new Map<string, { collaboration: string; sqlName: string }[]>();
+    for (const d of views) {
+      for (const a of d.tables) {
+        if (a.owner !== member || a.table === undefined) continue;
+        associated.set(a.table, [...(associated.get(a.table) ?? []), { collaboration: d.name, sqlName: a.name }]);
+      }
+    }
     return {
+      associated,
       tables,
       datasets,
       targets,
@@ -74,7 +83,7 @@ export function TablesPage() {
         </p>
       )}
       <Loaded load={load} what="configured tables" retry={reload}>
-        {({ tables: listed, datasets, targets, context }) => {
+        {({ tables: listed, datasets, targets, context, associated }) => {
           const tables = withFresh(listed, fresh);
           if (creating) {
             return <TableForm mode={{ kind: 'create', datasets }} context={context} onCancel={() => open(TABLES)} onSaved={(t) => saved(t, `Created table ${t.table} (rule version ${t.version}).`)} />;
@@ -118,7 +127,7 @@ export function TablesPage() {
               ) : (
                 <div class="cards">
                   {tables.map((t) => (
-                    <TableCard key={t.table} table={t} targets={targets} templateNames={context.templateNames} onEdit={() => open(`${TABLES}?edit=${encodeURIComponent(t.table)}`)} />
+                    <TableCard key={t.table} table={t} associatedIn={associated.get(t.table) ?? []} targets={targets} templateNames={context.templateNames} onEdit={() => open(`${TABLES}?edit=${encodeURIComponent(t.table)}`)} />
                   ))}
                 </div>
               )}
@@ -145,7 +154,9 @@ function TableCard({
   targets,
   templateNames,
   onEdit,
+  associatedIn,
 }: {
+  readonly associatedIn: readonly { readonly collaboration: string; readonly sqlName: string }[];
   readonly table: TableView;
   readonly targets: readonly AssociationTarget[];
   readonly templateNames: ReadonlyMap<string, string>;
@@ -158,6 +169,21 @@ function TableCard({
       </h2>
       <p class="meta">
         Dataset <strong>{t.dataset}</strong>, rule version <span data-testid="rule-version">{t.version}</span>
+      </p>
+      <p class="meta" data-testid="associated-in">
+        {associatedIn.length === 0 ? (
+          'Not in any collaboration yet.'
+        ) : (
+          <>
+            In{' '}
+            {associatedIn.map((a, i) => (
+              <span key={`${a.collaboration}/${a.sqlName}`}>
+                {i > 0 && ', '}
+                <Link href={href('collaborations', a.collaboration)}>{a.collaboration}</Link> as <code>{a.sqlName}</code>
+              </span>
+            ))}
+          </>
+        )}
       </p>
       <p class="actions">
         <button type="button" class="secondary" onClick={onEdit}>
