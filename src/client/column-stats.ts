@@ -23,9 +23,9 @@ export interface ColumnStat {
   readonly mean: number | null;
 }
 
-const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|REAL|DOUBLE|DECIMAL)/i;
+const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UHUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|REAL|DOUBLE|DECIMAL)/i;
 /** Nested types have no useful minimum or maximum. */
-const NESTED = /(\[\]|^STRUCT|^MAP|^UNION|^LIST)/i;
+const NESTED = /(\[\d*\]|^STRUCT|^MAP|^UNION|^LIST)/i;
 
 export function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;

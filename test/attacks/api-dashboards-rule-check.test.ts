@@ -503,6 +503,35 @@ describe('red team: rule check, dashboards, column statistics', () => {
       expect(String(r.headers['content-type'])).toMatch(/^application\/json/);
       expect((r.body as { rows: unknown[][] }).rows.flat()).toContain('<img src=x onerror=alert(1)>');
     });
+
+    // FINDING, fixed (review): other failures of a shared visual reached the viewer word
+    // for word, naming the owner's saved queries and results; and each visual's sources
+    // carried the owner's result names.
+    it("a shared visual whose saved query the owner deleted: the viewer learns neither the query's name nor the result names", async () => {
+      const doc = { name: 'fragile', visuals: [{ id: 'gone', kind: 'table', source: { kind: 'saved', name: 'soon_deleted_q' }, fields: {} }, { id: 'named', kind: 'table', source: { kind: 'table', table: 'campaigns' }, fields: {} }] };
+      await must(world.call(k.brand, 'PUT', '/v1/results-sql/saved/soon_deleted_q', { kind: 'query', sql: 'SELECT campaign_id FROM campaigns' }), 201);
+      const id = ((await must(world.call(k.brand, 'POST', '/v1/dashboards', doc), 201)).body as { id: string }).id;
+      await must(world.call(k.brand, 'POST', `/v1/dashboards/${id}/shares`, { member: 'agency', collaboration: 'media2' }), 201);
+      const named = await must(data(k.agency, id, 'named'), 200);
+      expect(named.text).not.toContain('campaigns"');
+      expect((named.body as { sources: { name: string }[] }).sources.map((x) => x.name)).toEqual(['result']);
+      await must(world.call(k.brand, 'DELETE', '/v1/results-sql/saved/soon_deleted_q'), 200);
+      const owner = await data(k.brand, id, 'gone');
+      expect(owner.text).toContain('soon_deleted_q');
+      for (const r of [await data(k.agency, id, 'gone'), await csv(k.agency, id, 'gone')]) {
+        expect(shape(r)).toBe('409 visual-unavailable');
+        expect(r.text).not.toContain('soon_deleted_q');
+        expect(r.text).not.toContain('campaigns');
+      }
+      await must(world.call(k.brand, 'DELETE', `/v1/dashboards/${id}`), 200);
+    });
+
+    it('a ready-made name from Object.prototype is refused, not a 500', async () => {
+      for (const only of [['constructor'], ['__proto__'], ['toString']]) {
+        const r = await world.call(k.brand, 'POST', '/v1/dashboards/ready-made', { only });
+        expect(shape(r)).toBe('400 unknown-ready-made');
+      }
+    });
   });
 
   // ---------------------------------------------------------------- column statistics

@@ -62,6 +62,8 @@ describe('chartModel', () => {
         { name: 'users', values: [16, 4] },
         { name: 'spend', values: [3, 1] },
       ],
+      // c1 twice: one row added to another.
+      merged: 1,
     });
   });
 
@@ -72,6 +74,7 @@ describe('chartModel', () => {
         { name: 'mobile', values: [10, 4] },
         { name: 'desktop', values: [6, null] },
       ],
+      merged: 0,
     });
   });
 
@@ -80,10 +83,17 @@ describe('chartModel', () => {
     expect(m.series[0]).toEqual({ name: 'users', values: [10, 4], low: [8, 3], high: [12, 5] });
   });
 
+  it('drops the interval of an x value whose rows were added up (it belongs to no single bar)', () => {
+    const m = chartModel(columns, rows, { x: 'campaign', y: ['users'], low: 'lo', high: 'hi' });
+    expect(m.series[0]).toEqual({ name: 'users', values: [16, 4], low: [null, 3], high: [null, 5] });
+    expect(m.merged).toBe(1);
+  });
+
   it('shows null categories as a dash and skips non-numbers', () => {
     expect(chartModel([{ name: 'x' }, { name: 'y' }], [[null, 'n/a'], ['a', 2]], { x: 'x', y: ['y'] })).toEqual({
       categories: ['—', 'a'],
       series: [{ name: 'y', values: [null, 2] }],
+      merged: 0,
     });
   });
 });

@@ -172,6 +172,11 @@ export async function resolveDashboard(
         hint: `ask ${row.owner}, who can see why when sharing it again`,
       });
     }
+    // Anything else (a saved query or result the owner deleted, SQL that no longer
+    // validates) would name the owner's things: the viewer hears only that it is unavailable.
+    if (e instanceof CleanroomError) {
+      throw new CleanroomError('conflict', { code: 'visual-unavailable', message: 'This dashboard cannot be shown now: something it reads has changed since it was shared.', hint: `ask ${row.owner} to check the dashboard` });
+    }
     throw e;
   }
   return { row, spec, access: 'shared', collaborationId: share.collaboration_id, checkedResults: new Set(checked.map((t) => t.id)) };

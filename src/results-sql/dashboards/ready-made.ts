@@ -135,14 +135,14 @@ export interface ReadyMadeOutcome {
 export async function readyMadeDashboards(workspace: Workspace, member: string, only?: readonly string[]): Promise<ReadyMadeOutcome[]> {
   const names = only ?? Object.keys(READY_MADE);
   for (const name of names) {
-    if (READY_MADE[name] === undefined) {
+    if (!Object.hasOwn(READY_MADE, name)) {
       throw invalid('unknown-ready-made', `There is no ready-made dashboard '${name.slice(0, 80)}'.`, `choose from ${Object.keys(READY_MADE).join(', ')}`);
     }
   }
   const tables = await resultTables(workspace, member);
   const out: ReadyMadeOutcome[] = [];
   for (const name of names) {
-    const made = READY_MADE[name];
+    const made = Object.hasOwn(READY_MADE, name) ? READY_MADE[name] : undefined;
     if (made === undefined) continue;
     const analyses = [...new Set(made.visuals.map((v) => (v.source.kind === 'latest-of-analysis' ? v.source.analysis : '')))].filter((a) => a !== '');
     const dashboard = await saveDashboard(workspace, member, { name, title: made.title, description: made.description, readyMade: name, filters: [{ id: 'campaign', column: 'campaign_id', label: 'Campaign' }], visuals: made.visuals }, { replace: true });

@@ -1,4 +1,5 @@
 import { appendAuditEntry } from '../../audit/append.ts';
+import { CleanroomError } from '../../collaboration/errors.ts';
 import type { Workspace } from '../../collaboration/workspace.ts';
 import { type VisualData, visualData } from './dashboard-data.ts';
 import type { FilterValue } from './dashboard-spec.ts';
@@ -21,14 +22,35 @@ export async function visualForMember(
   options: { readonly signal?: AbortSignal } = {},
 ): Promise<{ readonly data: VisualData; readonly dashboardName: string }> {
   const { row, spec, access, checkedResults, collaborationId } = await resolveDashboard(workspace, member, ref);
-  const data = await visualData(workspace, row.owner, spec, visual, filters, {
-    ...options,
-    allowListing: access === 'owner',
-    ...(checkedResults !== undefined ? { onlyResults: checkedResults } : {}),
-  });
-  if (access === 'owner') return { data, dashboardName: spec.name };
+  if (access === 'owner') return { data: await visualData(workspace, row.owner, spec, visual, filters, { ...options, allowListing: true }), dashboardName: spec.name };
+  let data: VisualData;
+  try {
+    data = await visualData(workspace, row.owner, spec, visual, filters, { ...options, allowListing: false, ...(checkedResults !== undefined ? { onlyResults: checkedResults } : {}) });
+  } catch (e) {
+    throw forViewerError(e, row.owner);
+  }
   await recordViewerRead(workspace, member, row.owner, row.id, collaborationId, data);
-  return { data: { ...data, executed: '' }, dashboardName: spec.name };
+  // The rows are the viewer's to see; the SQL and the owner's result names are not.
+  const sources = data.sources.map((s) => ({ name: s.analysis === null ? 'result' : `result of ${s.analysis}`, analysis: s.analysis, createdAt: s.createdAt }));
+  return { data: { ...data, executed: '', sources }, dashboardName: spec.name };
+}
+
+/** Errors a viewer can act on (its own request), passed on as they are. */
+const VIEWER_CODES = new Set(['unknown-visual', 'unknown-filter', 'filter-value-type', 'dashboard-bad-value', 'cancelled', 'results-sql-timeout', 'no-analysis-result', 'share-not-allowed']);
+
+/**
+ * Any other failure of a shared visual (a saved query or result the owner deleted, SQL
+ * that no longer validates, an engine message) would name the owner's results, saved
+ * queries or columns: the viewer is told only that the visual is unavailable.
+ */
+function forViewerError(e: unknown, owner: string): unknown {
+  // Not a user-facing problem: the server answers 500 without its text and logs it.
+  if (!(e instanceof CleanroomError)) return e;
+  if (VIEWER_CODES.has(e.diagnostic.code)) {
+    if (e.diagnostic.code !== 'no-analysis-result') return e;
+    return new CleanroomError(e.kind, { code: 'no-analysis-result', message: 'This visual has no result to show yet.', hint: `ask ${owner}` });
+  }
+  return new CleanroomError('conflict', { code: 'visual-unavailable', message: 'This visual cannot be shown now: something it reads has changed since it was shared.', hint: `ask ${owner} to check the dashboard` });
 }
 
 /**

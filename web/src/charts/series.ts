@@ -25,6 +25,8 @@ export interface ChartModel {
   /** The x values in the order of the rows (the visual's sort). */
   readonly categories: readonly string[];
   readonly series: readonly ChartSeries[];
+  /** Rows added to another row of the same x value (and series): 0 when each stands alone. */
+  readonly merged: number;
 }
 
 function indexOf(columns: Columns, name: string | undefined): number {
@@ -57,6 +59,7 @@ export function chartModel(columns: Columns, rows: Rows, fields: Fields): ChartM
       categories.push(key);
     }
   }
+  const merged = rows.length - new Set(rows.map((row) => `${label(row[xi])}\u0000${si >= 0 ? label(row[si]) : ''}`)).size;
   const add = (values: (number | null)[], at: number, cell: CellValue | undefined): void => {
     const n = numeric(cell);
     if (n === null) return;
@@ -75,10 +78,16 @@ export function chartModel(columns: Columns, rows: Rows, fields: Fields): ChartM
       }
       add(values, position.get(label(row[xi])) ?? 0, row[ys[0]!]);
     }
-    return { categories, series: names.map((name) => ({ name, values: bySeries.get(name) ?? [] })) };
+    return { categories, series: names.map((name) => ({ name, values: bySeries.get(name) ?? [] })), merged };
   }
   const lo = indexOf(columns, fields.low);
   const hi = indexOf(columns, fields.high);
+  const perCategory = new Map<number, number>();
+  for (const row of rows) {
+    const at = position.get(label(row[xi])) ?? 0;
+    perCategory.set(at, (perCategory.get(at) ?? 0) + 1);
+  }
+  const shared = new Set([...perCategory].filter(([, n]) => n > 1).map(([at]) => at));
   const series = ys.map((y, k) => {
     const values: (number | null)[] = categories.map(() => null);
     const low: (number | null)[] = categories.map(() => null);
@@ -86,14 +95,14 @@ export function chartModel(columns: Columns, rows: Rows, fields: Fields): ChartM
     for (const row of rows) {
       const at = position.get(label(row[xi])) ?? 0;
       add(values, at, row[y]);
-      // An interval belongs to one measure: the first.
-      if (k === 0 && lo >= 0) low[at] = numeric(row[lo]);
-      if (k === 0 && hi >= 0) high[at] = numeric(row[hi]);
+      // An interval belongs to one measure (the first) and one row: none where rows were added up.
+      if (k === 0 && lo >= 0) low[at] = shared.has(at) ? null : numeric(row[lo]);
+      if (k === 0 && hi >= 0) high[at] = shared.has(at) ? null : numeric(row[hi]);
     }
     const name = columns[y]?.name ?? '';
     return k === 0 && (lo >= 0 || hi >= 0) ? { name, values, low, high } : { name, values };
   });
-  return { categories, series };
+  return { categories, series, merged };
 }
 
 export interface KpiTile {

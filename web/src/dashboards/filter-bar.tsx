@@ -20,8 +20,8 @@ export function FilterBar({
   const [draft, setDraft] = useState<Record<string, FilterValue[]>>(() => Object.fromEntries(Object.entries(chosen).map(([k, v]) => [k, [...v]])));
   if (spec.filters.length === 0) return null;
   const toggle = (id: string, value: FilterValue, on: boolean): void => {
-    const now = draft[id] ?? [];
-    setDraft({ ...draft, [id]: on ? [...now, value] : now.filter((v) => v !== value) });
+    const now = (draft[id] ?? []).filter((v) => String(v) !== String(value));
+    setDraft({ ...draft, [id]: on ? [...now, value] : now });
   };
   return (
     <form
@@ -33,7 +33,10 @@ export function FilterBar({
       }}
     >
       {spec.filters.map((f) => {
-        const values = [...new Set([...(seen[f.id] ?? []), ...(draft[f.id] ?? [])])].sort((a, b) => String(a).localeCompare(String(b), 'en', { numeric: true }));
+        // One box per value as shown: a default typed as text ("1") is the rows' number 1.
+        const byText = new Map<string, FilterValue>();
+        for (const v of [...(draft[f.id] ?? []), ...(seen[f.id] ?? [])]) byText.set(String(v), v);
+        const values = [...byText.values()].sort((a, b) => String(a).localeCompare(String(b), 'en', { numeric: true }));
         return (
           <fieldset key={f.id} class="filter" data-filter={f.id}>
             <legend>{f.label ?? f.column}</legend>
@@ -42,7 +45,7 @@ export function FilterBar({
             ) : (
               values.map((v) => (
                 <label key={String(v)} class="check">
-                  <input type="checkbox" checked={(draft[f.id] ?? []).includes(v)} onChange={(e) => toggle(f.id, v, (e.target as HTMLInputElement).checked)} /> {String(v)}
+                  <input type="checkbox" checked={(draft[f.id] ?? []).some((d) => String(d) === String(v))} onChange={(e) => toggle(f.id, v, (e.target as HTMLInputElement).checked)} /> {String(v)}
                 </label>
               ))
             )}

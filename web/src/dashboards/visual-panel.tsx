@@ -5,7 +5,7 @@ import type { Visual } from '../../../src/results-sql/dashboards/dashboard-spec.
 import { BarChart } from '../charts/bar-chart.tsx';
 import { LineChart } from '../charts/line-chart.tsx';
 import { OverlapChart } from '../charts/overlap-chart.tsx';
-import { chartModel, kpiTiles, overlapRows } from '../charts/series.ts';
+import { type ChartModel, chartModel, kpiTiles, overlapRows } from '../charts/series.ts';
 import { DataTable } from '../components/data-table.tsx';
 import { Link } from '../components/link.tsx';
 import { ErrorBox, Loading } from '../components/status.tsx';
@@ -79,20 +79,47 @@ function Body({ data, visual }: { readonly data: VisualData; readonly visual: Vi
     case 'table': {
       const wanted = visual.fields.columns;
       if (wanted === undefined) return <DataTable columns={data.columns} rows={data.rows} caption={label} />;
-      const idx = wanted.map((c) => data.columns.findIndex((x) => x.name === c));
-      return <DataTable columns={idx.map((i) => data.columns[i]!)} rows={data.rows.map((r) => idx.map((i) => r[i] ?? null))} caption={label} />;
+      // A document older than the server's may name columns the rows no longer have.
+      const idx = wanted.map((c) => data.columns.findIndex((x) => x.name === c)).filter((i) => i >= 0);
+      if (idx.length === 0) return <DataTable columns={data.columns} rows={data.rows} caption={label} />;
+      return <DataTable columns={idx.map((i) => data.columns[i] ?? { name: '', type: '' })} rows={data.rows.map((r) => idx.map((i) => r[i] ?? null))} caption={label} />;
     }
     case 'overlap':
       return <Overlap data={data} visual={visual} />;
-    case 'line':
-      return <LineChart model={chartModel(data.columns, data.rows, visual.fields)} label={label} />;
-    case 'bar':
-      return <BarChart model={chartModel(data.columns, data.rows, visual.fields)} mode="grouped" label={label} />;
+    case 'line': {
+      const model = chartModel(data.columns, data.rows, visual.fields);
+      return (
+        <>
+          <LineChart model={model} label={label} />
+          <SharedCategories model={model} />
+        </>
+      );
+    }
+    case 'bar': {
+      const model = chartModel(data.columns, data.rows, visual.fields);
+      return (
+        <>
+          <BarChart model={model} mode="grouped" label={label} />
+          <SharedCategories model={model} />
+        </>
+      );
+    }
     case 'stacked-bar':
       return <BarChart model={chartModel(data.columns, data.rows, visual.fields)} mode="stacked" label={label} />;
     case 'histogram':
       return <BarChart model={chartModel(data.columns, data.rows, visual.fields)} mode="histogram" label={label} />;
   }
+}
+
+/** Rows that share an x value are added up: right for counts, wrong for rates and repeated figures, so it is said. */
+function SharedCategories({ model }: { readonly model: ChartModel }) {
+  if (model.merged === 0) return null;
+  return (
+    <p class="note" data-testid="merged-rows">
+      {model.merged} {model.merged === 1 ? 'row shares' : 'rows share'} an x value with another and {model.merged === 1 ? 'was' : 'were'} added to it; for a rate or an average,
+      aggregate it in the visual's SQL. Intervals are shown only where one row stands for the x value.
+    </p>
+  );
 }
 
 /** The "nothing to show yet" answers get an explanation instead of an error box. */

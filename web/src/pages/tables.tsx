@@ -127,7 +127,7 @@ export function TablesPage() {
               ) : (
                 <div class="cards">
                   {tables.map((t) => (
-                    <TableCard key={t.table} table={t} associatedIn={associated.get(t.table) ?? []} targets={targets} templateNames={context.templateNames} onEdit={() => open(`${TABLES}?edit=${encodeURIComponent(t.table)}`)} />
+                    <TableCard key={t.table} table={t} onAssociated={refresh} associatedIn={associated.get(t.table) ?? []} targets={targets} templateNames={context.templateNames} onEdit={() => open(`${TABLES}?edit=${encodeURIComponent(t.table)}`)} />
                   ))}
                 </div>
               )}
@@ -155,7 +155,9 @@ function TableCard({
   templateNames,
   onEdit,
   associatedIn,
+  onAssociated,
 }: {
+  readonly onAssociated: () => void;
   readonly associatedIn: readonly { readonly collaboration: string; readonly sqlName: string }[];
   readonly table: TableView;
   readonly targets: readonly AssociationTarget[];
@@ -187,7 +189,7 @@ function TableCard({
       </p>
       <p class="actions">
         <button type="button" class="secondary" onClick={onEdit}>
-          Edit rule and columns
+          Edit rule and columns <span class="visually-hidden">of {t.table}</span>
         </button>
       </p>
       <h3>Allowed columns</h3>
@@ -197,7 +199,7 @@ function TableCard({
       <RuleCheckForm table={t} />
       <details class="associate">
         <summary>Bring into a collaboration</summary>
-        <AssociateForm table={t} targets={targets} />
+        <AssociateForm table={t} targets={targets} onAssociated={onAssociated} />
       </details>
     </article>
   );

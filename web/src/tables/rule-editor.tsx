@@ -100,7 +100,7 @@ export function RuleEditor({
               onInput={(e) => onChange(editorFromJson(state, e.currentTarget.value))}
             />
             {state.jsonError !== undefined ? (
-              <p class="field-error" id={`${id}-json-help`} role="alert" data-testid="rule-json-error">
+              <p class="field-error" id={`${id}-json-help`} aria-live="polite" data-testid="rule-json-error">
                 {state.jsonError}
               </p>
             ) : (
