@@ -105,4 +105,48 @@ describe('cleanroom table check, embedded and --server', () => {
     const blank = await same('platform', 'table', 'check', 'platform', 'impressions', '--sql', ' ');
     expect([blank.code, blank.stderr]).toEqual([2, 'error: --sql takes a query\n']);
   }, 120_000);
+
+  describe('dry runs of table definitions (?dryRun=true, --dry-run)', () => {
+    const BAD_RULE = { v1: { aggregation: { ...IMPRESSIONS_RULE.v1.aggregation, dimensionColumns: ['campaign_id', 'no_such_column'] } } };
+    const auditCount = async (): Promise<number> => ((await world.call(world.adminToken, 'GET', '/v1/audit?limit=10000')).body as unknown[]).length;
+
+    it('checks a new table and an update as saving would, and saves nothing', async () => {
+      const before = await auditCount();
+      const current = (await world.call(tokens['platform'], 'GET', '/v1/members/platform/tables/impressions')).body as { version: number; rule: unknown; columns: { name: string }[] };
+      const created = await world.call(tokens['platform'], 'POST', '/v1/members/platform/tables?dryRun=true', { name: 'impressions_copy', dataset: 'impressions', rule: IMPRESSIONS_RULE });
+      expect(created.status).toBe(200);
+      expect(created.body).toEqual({ dryRun: true, table: 'impressions_copy', version: 1, columns: current.columns.map((c) => c.name), rule: current.rule });
+      expect((await world.call(tokens['platform'], 'GET', '/v1/members/platform/tables/impressions_copy')).status).toBe(404);
+      const changed = await world.call(tokens['platform'], 'PATCH', '/v1/members/platform/tables/impressions?dryRun=true', { columns: ['email_address', 'campaign_id', 'cost'] });
+      expect(changed.body).toMatchObject({ dryRun: true, table: 'impressions', version: current.version + 1, columns: ['email_address', 'campaign_id', 'cost'] });
+      expect(((await world.call(tokens['platform'], 'GET', '/v1/members/platform/tables/impressions')).body as { version: number }).version).toBe(current.version);
+      expect(await auditCount()).toBe(before);
+    });
+
+    it('refuses what saving would refuse, with the same diagnostic, and only for the owner', async () => {
+      const dry = await world.call(tokens['platform'], 'POST', '/v1/members/platform/tables?dryRun=true', { name: 'bad', dataset: 'impressions', rule: BAD_RULE });
+      const real = await world.call(tokens['platform'], 'POST', '/v1/members/platform/tables', { name: 'bad', dataset: 'impressions', rule: BAD_RULE });
+      expect(dry.status).toBe(real.status);
+      expect(dry.body).toEqual(real.body);
+      expect((dry.body as { error: { code: string } }).error.code).toMatch(/column/);
+      const taken = await world.call(tokens['platform'], 'POST', '/v1/members/platform/tables?dryRun=true', { name: 'impressions', dataset: 'impressions', rule: IMPRESSIONS_RULE });
+      expect([taken.status, (taken.body as { error: { code: string } }).error.code]).toEqual([409, 'table-exists']);
+      expect((await world.call(tokens['brand'], 'PATCH', '/v1/members/platform/tables/impressions?dryRun=true', { columns: ['email_address'] })).status).toBe(403);
+    });
+
+    it('cleanroom table create|update --dry-run prints the same embedded and --server, and saves nothing', async () => {
+      writeFileSync(join(dir, 'bad-rule.json'), JSON.stringify(BAD_RULE));
+      const update = await same('platform', 'table', 'update', 'platform', 'impressions', '--columns', 'email_address,campaign_id,cost', '--dry-run', '--format', 'json');
+      expect(update.code).toBe(0);
+      expect(JSON.parse(update.stdout)).toMatchObject({ dryRun: true, table: 'impressions', version: 2, columns: ['email_address', 'campaign_id', 'cost'] });
+      const text = await same('platform', 'table', 'create', 'platform', 'copy', '--dataset', 'impressions', '--rule', join(dir, 'rule.json'), '--dry-run', '--format', 'table');
+      expect(text.stdout).toMatch(/^would store table copy as rule version 1 \(nothing was saved\)\n/);
+      const bad = await same('platform', 'table', 'create', 'platform', 'copy', '--dataset', 'impressions', '--rule', join(dir, 'bad-rule.json'), '--dry-run');
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain('no_such_column');
+      const shown = await same('platform', 'table', 'show', 'platform', 'impressions', '--format', 'json');
+      expect((JSON.parse(shown.stdout) as { version: number }).version).toBe(1);
+      expect((await local('table', 'show', 'platform', 'copy')).code).not.toBe(0);
+    }, 120_000);
+  });
 });

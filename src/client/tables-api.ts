@@ -2,8 +2,9 @@ import type { Http } from './http.ts';
 import { seg } from './http.ts';
 import type { TableView } from './types.ts';
 import type { RuleCheck } from '../collaboration/check-rule.ts';
+import type { TableProposal } from '../collaboration/tables.ts';
 
-export type { RuleCheck };
+export type { RuleCheck, TableProposal };
 
 export interface NewTable {
   readonly name: string;
@@ -48,6 +49,18 @@ export class TablesApi {
    */
   check(member: string, table: string, sql: string, name?: string): Promise<RuleCheck> {
     return this.http.json('POST', `/v1/members/${seg(member)}/tables/${seg(table)}/check`, { json: { sql, ...(name !== undefined ? { name } : {}) } });
+  }
+
+  /**
+   * Checks a new table (`dataset` given: POST …/tables?dryRun=true) or a change to an
+   * existing one (PATCH …/tables/{name}?dryRun=true) as saving would, and saves nothing:
+   * the columns and rule that would be stored and their version, or the diagnostic.
+   */
+  propose(member: string, change: { readonly name: string; readonly dataset?: string; readonly rule?: unknown; readonly columns?: readonly string[] }): Promise<TableProposal & { dryRun: true }> {
+    const { name, dataset, ...rest } = change;
+    return dataset === undefined
+      ? this.http.json('PATCH', `/v1/members/${seg(member)}/tables/${seg(name)}`, { json: rest, query: { dryRun: true } })
+      : this.http.json('POST', `/v1/members/${seg(member)}/tables`, { json: { name, dataset, ...rest }, query: { dryRun: true } });
   }
 
   /** DELETE /v1/members/{member}/tables/{table} */

@@ -96,6 +96,43 @@ export async function createTable(
   return showTable(db, member, name);
 }
 
+/** What a create or update would store, checked and not saved. */
+export interface TableProposal {
+  readonly table: string;
+  readonly version: number;
+  readonly columns: readonly string[];
+  readonly rule: unknown;
+}
+
+/**
+ * Checks a table definition exactly as createTable (`dataset` given) or updateTable (an
+ * existing `table`) would, and changes nothing: for a rule editor that wants the server's
+ * verdict before saving. Throws the same diagnostics.
+ *
+ * @example
+ *   await proposeTable(db, 'platform', { table: 'reach', rule: { v1: { aggregation: { ... } } } });
+ */
+export async function proposeTable(
+  db: Kysely<Database>,
+  member: string,
+  change: { readonly table: string; readonly dataset?: string; readonly columns?: readonly string[]; readonly rule?: unknown },
+): Promise<TableProposal> {
+  checkName('table', change.table);
+  await requireMember(db, member);
+  if (change.dataset !== undefined) {
+    const exists = await db.selectFrom('configured_tables').select('id').where('member', '=', member).where('name', '=', change.table).executeTakeFirst();
+    if (exists) throw conflict('table-exists', `member '${member}' already has a table '${change.table}'`, 'use `cleanroom table update`');
+    const latest = await latestVersion(db, await findDatasetId(db, member, change.dataset));
+    const definition = checkTableDefinition(latest.columns, change.columns, change.rule);
+    return { table: change.table, version: 1, columns: definition.columns, rule: ruleToDocument(definition.rule) };
+  }
+  const current = await showTable(db, member, change.table);
+  if (change.columns === undefined && change.rule === undefined) throw invalid('nothing-to-update', 'give --columns, --rule or both');
+  const latest = await latestVersion(db, current.datasetId);
+  const definition = checkTableDefinition(latest.columns, change.columns ?? current.columns.map((c) => c.name), change.rule ?? ruleToDocument(current.rule));
+  return { table: change.table, version: current.version + 1, columns: definition.columns, rule: ruleToDocument(definition.rule) };
+}
+
 export async function updateTable(
   db: Kysely<Database>,
   member: string,

@@ -148,6 +148,12 @@ describe.skipIf(!HAVE_CHROMIUM)('configuring tables and rules in the web UI', ()
   });
 
   it('creates the table: the API returns what was entered', async () => {
+    // First a check with the server (dryRun): accepted, and nothing is created.
+    await form().getByRole('button', { name: 'Check with the server' }).click();
+    const checked = form().getByTestId('table-form-checked');
+    await checked.waitFor();
+    expect(await checked.textContent()).toBe('The server accepts it: saving would store rule version 1 with the columns email_address, campaign_id, cost. Nothing was saved.');
+    expect((await world.call(platform, 'GET', '/v1/members/platform/tables/reach')).status).toBe(404);
     await form().getByRole('button', { name: 'Create table' }).click();
     await page.getByTestId('tables-notice').waitFor();
     expect(await page.getByTestId('tables-notice').textContent()).toBe('Created table reach (rule version 1).');
@@ -175,6 +181,12 @@ describe.skipIf(!HAVE_CHROMIUM)('configuring tables and rules in the web UI', ()
     await json().fill(JSON.stringify(bad, null, 2));
     expect(await box('costs: AVG').isChecked()).toBe(true);
     expect(await form().getByRole('rowheader', { name: /costs/ }).textContent()).toContain('not in the dataset');
+    // Checking with the server shows its refusal before anything is saved...
+    await form().getByRole('button', { name: 'Check with the server' }).click();
+    await form().getByTestId('table-form-error').waitFor();
+    expect(await form().getByTestId('table-form-error').textContent()).toContain('[rule-unknown-column]');
+    expect(await form().getByTestId('table-form-checked').count()).toBe(0);
+    // ...and saving gives the same.
     await form().getByRole('button', { name: 'Save as rule version 2' }).click();
     const error = form().getByTestId('table-form-error');
     await error.waitFor();

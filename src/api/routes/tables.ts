@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { checkRule } from '../../collaboration/check-rule.ts';
 import { describeTable } from '../../collaboration/describe-table.ts';
-import { createTable, deleteTable, listTables, showTable, updateTable } from '../../collaboration/tables.ts';
+import { createTable, deleteTable, listTables, proposeTable, showTable, updateTable } from '../../collaboration/tables.ts';
 import { CleanroomError } from '../../collaboration/errors.ts';
 import { setBudget } from '../../collaboration/privacy-budgets.ts';
 import { validateBudgetSettings } from '../../privacy/budget.ts';
@@ -17,17 +17,21 @@ const tableParams = {
 
 const ruleSchema = { type: 'object', description: 'the analysis rule document (JSON as AWS Clean Rooms writes it; docs/rules.md)' } as const;
 
+/** `?dryRun=true`: check the definition as saving would, and save nothing. */
+const dryRunQuery = { type: 'object', additionalProperties: false, properties: { dryRun: { type: 'boolean', default: false } } } as const;
+
 /** Configured tables: a member's datasets exposed under one analysis rule. */
 export function registerTableRoutes(app: FastifyInstance, { workspace }: ApiContext): void {
   const { db } = workspace;
 
-  app.post<{ Params: { member: string }; Body: { name: string; dataset: string; rule: unknown; columns?: string[] } }>(
+  app.post<{ Params: { member: string }; Querystring: { dryRun?: boolean }; Body: { name: string; dataset: string; rule: unknown; columns?: string[] } }>(
     '/v1/members/:member/tables',
     {
       schema: {
         tags: ['tables'],
-        summary: 'expose one of your datasets under an analysis rule',
+        summary: 'expose one of your datasets under an analysis rule (`dryRun=true`: check it, save nothing)',
         params: memberParams,
+        querystring: dryRunQuery,
         body: {
           type: 'object',
           required: ['name', 'dataset', 'rule'],
@@ -39,6 +43,9 @@ export function registerTableRoutes(app: FastifyInstance, { workspace }: ApiCont
     async (request, reply) => {
       const member = requireSelfPath(request, request.params.member);
       const { name, dataset, rule, columns } = request.body;
+      if (request.query.dryRun === true) {
+        return { dryRun: true, ...(await proposeTable(db, member, { table: name, dataset, rule, ...(columns !== undefined ? { columns } : {}) })) };
+      }
       return reply.code(201).send(describeTable(await createTable(db, member, name, dataset, columns, rule)));
     },
   );
@@ -55,19 +62,24 @@ export function registerTableRoutes(app: FastifyInstance, { workspace }: ApiCont
     async (request) => describeTable(await showTable(db, requireSelfPath(request, request.params.member), request.params.table)),
   );
 
-  app.patch<{ Params: { member: string; table: string }; Body: { rule?: unknown; columns?: string[] } }>(
+  app.patch<{ Params: { member: string; table: string }; Querystring: { dryRun?: boolean }; Body: { rule?: unknown; columns?: string[] } }>(
     '/v1/members/:member/tables/:table',
     {
       schema: {
         tags: ['tables'],
-        summary: 'replace the rule and/or the allowed columns (a new rule version)',
+        summary: 'replace the rule and/or the allowed columns (a new rule version; `dryRun=true`: check it, save nothing)',
         params: tableParams,
+        querystring: dryRunQuery,
         body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { rule: ruleSchema, columns: stringList } },
       },
     },
     async (request) => {
       const member = requireSelfPath(request, request.params.member);
-      return describeTable(await updateTable(db, member, request.params.table, request.body.columns, request.body.rule));
+      const { columns, rule } = request.body;
+      if (request.query.dryRun === true) {
+        return { dryRun: true, ...(await proposeTable(db, member, { table: request.params.table, ...(columns !== undefined ? { columns } : {}), ...(rule !== undefined ? { rule } : {}) })) };
+      }
+      return describeTable(await updateTable(db, member, request.params.table, columns, rule));
     },
   );
 

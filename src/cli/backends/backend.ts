@@ -15,6 +15,7 @@ import type { ResultInfo } from '../../collaboration/results.ts';
 import type { ResultsSqlBackend } from './results-sql-backend.ts';
 import type { DashboardBackend } from './dashboard-backend.ts';
 import type { DeliveryOptions, QueryOutcome } from '../../collaboration/run-query.ts';
+import type { TableProposal } from '../../collaboration/tables.ts';
 import type { RuleCheck } from '../../collaboration/check-rule.ts';
 import type { ApprovalChange } from '../../collaboration/template-approvals.ts';
 import type { TemplateInfo } from '../../collaboration/templates.ts';
@@ -46,6 +47,8 @@ export interface TableBackend {
   delete(member: string, name: string): Promise<void>;
   /** Would the table's rule allow this query (the table alone, under `sqlName`)? Nothing runs. */
   check(member: string, name: string, sql: string, sqlName: string | undefined): Promise<RuleCheck>;
+  /** What create (`dataset` given) or update would store, checked; nothing is saved. */
+  propose(member: string, change: { readonly name: string; readonly dataset?: string; readonly columns?: readonly string[]; readonly rule?: unknown }): Promise<TableProposal>;
 }
 
 export interface CollaborationBackend {

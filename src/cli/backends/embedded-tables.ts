@@ -1,6 +1,6 @@
 import { checkRule } from '../../collaboration/check-rule.ts';
 import { describeTable } from '../../collaboration/describe-table.ts';
-import { createTable, deleteTable, listTables, showTable, updateTable } from '../../collaboration/tables.ts';
+import { createTable, deleteTable, listTables, proposeTable, showTable, updateTable } from '../../collaboration/tables.ts';
 import type { Workspace } from '../../collaboration/workspace.ts';
 import type { TableBackend } from './backend.ts';
 
@@ -14,5 +14,6 @@ export function embeddedTables(ws: () => Promise<Workspace>): TableBackend {
     list: async (member) => (await listTables(await db(), member)).map(describeTable),
     delete: async (member, name) => deleteTable(await db(), member, name),
     check: async (member, name, sql, sqlName) => checkRule(await ws(), member, name, sql, sqlName === undefined ? {} : { sqlName }),
+    propose: async (member, { name, ...change }) => proposeTable(await db(), member, { table: name, ...change }),
   };
 }

@@ -46,6 +46,10 @@ export function remoteBackend(client: CleanroomClient): Backend {
       list: (member) => client.tables.list(member),
       delete: async (member, name) => void (await client.tables.delete(member, name)),
       check: (member, name, sql, sqlName) => client.tables.check(member, name, sql, sqlName),
+      propose: async (member, change) => {
+        const { dryRun: _flag, ...proposal } = await client.tables.propose(member, change);
+        return proposal;
+      },
     },
     collaborations: {
       create: (_creator, name, members, queryLogs, differenceChecks) => client.collaborations.create({ name, members, queryLogs, differenceChecks }),

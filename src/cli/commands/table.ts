@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { RuleCheck } from '../../collaboration/check-rule.ts';
 import type { TableView } from '../backends/backend.ts';
+import type { TableProposal } from '../../collaboration/tables.ts';
 import { commaList, withBackend } from '../context.ts';
 import { formatDiagnostic } from '../diagnostics.ts';
 import { pickFormat, printJson, printRecords, UsageError, type OutputFormat } from '../output.ts';
@@ -47,6 +48,15 @@ function printCheck(format: OutputFormat, member: string, name: string, check: R
   process.stderr.write("note: checked against this table alone; other members' tables and the collaboration's settings can add refusals.\n");
 }
 
+/** A dry run's answer: what would be stored, and that nothing was. */
+function showProposal(format: string | undefined, proposal: TableProposal): void {
+  if (pickFormat(format) === 'json') {
+    printJson({ dryRun: true, ...proposal });
+    return;
+  }
+  process.stdout.write(`would store table ${proposal.table} as rule version ${proposal.version} (nothing was saved)\ncolumns: ${proposal.columns.join(', ')}\nrule: ${JSON.stringify(proposal.rule)}\n`);
+}
+
 export function registerTableCommands(program: Command): void {
   const table = program.command('table').description('configured tables: a dataset exposed with allowed columns and one analysis rule');
   table
@@ -58,15 +68,21 @@ export function registerTableCommands(program: Command): void {
     .requiredOption('--dataset <dataset>', 'the dataset to expose')
     .requiredOption('--rule <file>', 'analysis rule document (JSON)')
     .option('--columns <c1,c2,...>', 'allowed columns (default: the columns the rule names)')
+    .option('--dry-run', 'check the table as creating it would, and create nothing')
     .option('--as <member>', 'acting member (defaults to <member>)')
     .option('--format <format>', 'table|json')
     .action(
-      async (member: string, name: string, opts: { dataset: string; rule: string; columns?: string; as?: string; format?: string }, cmd: Command) => {
-        const created = await withBackend(cmd, async (b) => {
-          const who = await b.actor(opts.as, member);
-          const document = readRuleFile(opts.rule);
-          return b.tables.create(who, name, opts.dataset, commaList(opts.columns), document);
-        });
+      async (member: string, name: string, opts: { dataset: string; rule: string; columns?: string; dryRun?: boolean; as?: string; format?: string }, cmd: Command) => {
+        const document = readRuleFile(opts.rule);
+        const columns = commaList(opts.columns);
+        if (opts.dryRun === true) {
+          const proposal = await withBackend(cmd, async (b) =>
+            b.tables.propose(await b.actor(opts.as, member), { name, dataset: opts.dataset, rule: document, ...(columns !== undefined ? { columns } : {}) }),
+          );
+          showProposal(opts.format, proposal);
+          return;
+        }
+        const created = await withBackend(cmd, async (b) => b.tables.create(await b.actor(opts.as, member), name, opts.dataset, columns, document));
         show(opts.format, created, 'created');
       },
     );
@@ -75,14 +91,20 @@ export function registerTableCommands(program: Command): void {
     .description('replace the rule and/or the allowed columns (a new rule version; logged)')
     .option('--rule <file>', 'new analysis rule document (JSON)')
     .option('--columns <c1,c2,...>', 'new allowed columns')
+    .option('--dry-run', 'check the change as saving it would, and save nothing')
     .option('--as <member>', 'acting member (defaults to <member>)')
     .option('--format <format>', 'table|json')
-    .action(async (member: string, name: string, opts: { rule?: string; columns?: string; as?: string; format?: string }, cmd: Command) => {
-      const updated = await withBackend(cmd, async (b) => {
-        const who = await b.actor(opts.as, member);
-        const document = opts.rule === undefined ? undefined : readRuleFile(opts.rule);
-        return b.tables.update(who, name, commaList(opts.columns), document);
-      });
+    .action(async (member: string, name: string, opts: { rule?: string; columns?: string; dryRun?: boolean; as?: string; format?: string }, cmd: Command) => {
+      const document = opts.rule === undefined ? undefined : readRuleFile(opts.rule);
+      const columns = commaList(opts.columns);
+      if (opts.dryRun === true) {
+        const proposal = await withBackend(cmd, async (b) =>
+          b.tables.propose(await b.actor(opts.as, member), { name, ...(columns !== undefined ? { columns } : {}), ...(document !== undefined ? { rule: document } : {}) }),
+        );
+        showProposal(opts.format, proposal);
+        return;
+      }
+      const updated = await withBackend(cmd, async (b) => b.tables.update(await b.actor(opts.as, member), name, columns, document));
       show(opts.format, updated, 'updated');
     });
   table

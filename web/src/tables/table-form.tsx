@@ -55,6 +55,27 @@ export function TableForm({ mode, context, onSaved, onCancel }: { readonly mode:
     return (described.versions.at(-1)?.columns ?? []).map((c) => ({ name: c.name, type: c.type }));
   }, [client, member, dataset]);
 
+  // "Check with the server": the same request with dryRun, nothing saved.
+  const [checked, setChecked] = useState<string | undefined>(undefined);
+  const check = async (datasetColumns: readonly { readonly name: string }[]): Promise<void> => {
+    setBusy(true);
+    setError(undefined);
+    setChecked(undefined);
+    const ticked = datasetColumns.map((c) => c.name).filter((c) => allowed.includes(c));
+    const rule = draftToDocument(editor.draft);
+    try {
+      const proposal =
+        mode.kind === 'create'
+          ? await client.tables.propose(member, { name: name.trim(), dataset, rule, ...(ticked.length > 0 ? { columns: ticked } : {}) })
+          : await client.tables.propose(member, { name: mode.table.table, rule, columns: ticked });
+      setChecked(`The server accepts it: saving would store rule version ${proposal.version} with the columns ${proposal.columns.join(', ')}. Nothing was saved.`);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const submit = async (datasetColumns: readonly { readonly name: string }[]): Promise<void> => {
     setBusy(true);
     setError(undefined);
@@ -180,11 +201,19 @@ export function TableForm({ mode, context, onSaved, onCancel }: { readonly mode:
         <button type="submit" disabled={blocked !== undefined || busy || columns.state !== 'ready'}>
           {busy ? 'Saving…' : creating ? 'Create table' : `Save as rule version ${mode.table.version + 1}`}
         </button>
+        <button type="button" class="secondary" disabled={blocked !== undefined || busy || columns.state !== 'ready'} onClick={() => columns.state === 'ready' && void check(columns.value)}>
+          Check with the server
+        </button>
         <button type="button" class="secondary" onClick={onCancel}>
           Cancel
         </button>
         {blocked !== undefined && <span class="help">{blocked}</span>}
       </div>
+      {checked !== undefined && error === undefined && (
+        <p class="ok-line" role="status" data-testid="table-form-checked">
+          {checked}
+        </p>
+      )}
       {failed !== undefined && (
         <div class="error" role="alert" data-testid="table-form-error">
           <DiagnosticView diagnostic={failed.diagnostic} title={`The server refused ${creating ? 'the table' : 'the change'} (${failed.status}):`} />
