@@ -80,6 +80,12 @@ describe('dashboards over the API', () => {
     const missing = await world.call(k.brand, 'POST', '/v1/dashboards', { ...DASHBOARD, visuals: [{ ...DASHBOARD.visuals[1], fields: {} }] });
     expect(code(missing)).toBe('dashboard-missing-field');
     expect(message(missing)).toContain('dashboard.visuals[0].fields.value');
+    // A histogram or stacked bar draws one count per bucket: a second y column is refused, not hidden.
+    for (const kind of ['histogram', 'stacked-bar']) {
+      const two = await world.call(k.brand, 'POST', '/v1/dashboards', { ...DASHBOARD, visuals: [{ ...DASHBOARD.visuals[0], kind, fields: { x: 'campaign_id', y: ['users', 'cost'], ...(kind === 'stacked-bar' ? { series: 'campaign_id' } : {}) } }] });
+      expect([two.status, code(two)]).toEqual([400, 'dashboard-bad-value']);
+      expect(message(two)).toContain('dashboard.visuals[0].fields.y');
+    }
     const extra = await world.call(k.brand, 'POST', '/v1/dashboards', { ...DASHBOARD, owner: 'platform' });
     expect(message(extra)).toContain('dashboard.owner');
     // Results SQL rules hold in visuals: a raw table is refused when saving.

@@ -195,7 +195,15 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboards in the web UI (Chromium)', () => {
     for (let i = 0; i < 2; i++) await page.getByRole('button', { name: 'Make Total spend narrower' }).click();
     for (let i = 0; i < 6; i++) await page.getByRole('button', { name: 'Move ROAS by campaign right' }).click();
     for (let i = 0; i < 4; i++) await page.getByRole('button', { name: 'Move ROAS by campaign up' }).click();
+    // Each step is announced to screen readers.
+    expect(await page.getByTestId('arrange-status').textContent()).toBe('ROAS by campaign: column 7, row 1, 6 wide, 4 high');
     await screenshot(page, 'dashboard-builder');
+    // A third visual, added and removed: the focus goes to "Add visual", not to the page.
+    await page.getByLabel('Kind of visual').selectOption('table');
+    await page.getByRole('button', { name: 'Add visual' }).click();
+    await page.locator('[data-arrange=visual-3]').getByRole('button', { name: /^Remove/ }).click();
+    expect(await page.locator('[data-arrange=visual-3]').count()).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Add visual');
     await page.getByRole('button', { name: 'Save dashboard' }).click();
     await page.locator('[data-testid=dashboard-title], [role=alert]').first().waitFor();
     if ((await page.getByRole('alert').count()) > 0) throw new Error(`saving failed: ${await page.getByRole('alert').first().textContent()}`);

@@ -189,6 +189,8 @@ function parseFields(value: unknown, kind: VisualKind, path: string): VisualFiel
     out[key] = items.map((c, i) => column(c, `${path}.${key}[${i}]`));
   }
   if (kind === 'overlap' && (out.sets?.length ?? 0) < 2) fail(`${path}.sets`, 'dashboard-bad-value', 'an overlap visual needs at least two set columns');
+  // A histogram's buckets touch: a second count column would be drawn over the first.
+  if ((kind === 'histogram' || kind === 'stacked-bar') && (out.y?.length ?? 0) > 1) fail(`${path}.y`, 'dashboard-bad-value', `a ${kind} visual takes one y column`, kind === 'stacked-bar' ? 'the series column splits each bar' : 'use a bar visual for several counts side by side');
   return out;
 }
 

@@ -51,7 +51,15 @@ export function FilterEditor({ filters, onChange }: { readonly filters: readonly
               }}
             />
           </label>
-          <button type="button" class="link danger" onClick={() => onChange(filters.filter((_, j) => j !== i))}>
+          <button
+            type="button"
+            class="link danger"
+            onClick={() => {
+              onChange(filters.filter((_, j) => j !== i));
+              // The button goes with its filter: the focus moves to "Add filter".
+              document.getElementById('add-filter')?.focus();
+            }}
+          >
             Remove filter {f.id}
           </button>
         </fieldset>

@@ -42,7 +42,9 @@ export function SharePanel({ dashboard, onChange }: { readonly dashboard: Dashbo
   const shares = dashboard.shares ?? [];
   return (
     <div class="card share-panel">
-      <h2>Sharing</h2>
+      <h2 id="sharing-title" tabIndex={-1}>
+        Sharing
+      </h2>
       {shares.length === 0 ? (
         <p>Only you see this dashboard.</p>
       ) : (
@@ -64,7 +66,10 @@ export function SharePanel({ dashboard, onChange }: { readonly dashboard: Dashbo
                 <td>{s.collaboration}</td>
                 <td>{when(s.createdAt)}</td>
                 <td>
-                  <button type="button" class="link danger" disabled={busy} onClick={() => void act(() => client.dashboards.unshare(dashboard.id, s.member), `${s.member} no longer sees it.`)}>
+                  <button type="button" class="link danger" disabled={busy} onClick={() =>
+                      // The row and its button go: the focus moves to the panel's heading.
+                      void act(() => client.dashboards.unshare(dashboard.id, s.member), `${s.member} no longer sees it.`).then(() => document.getElementById('sharing-title')?.focus())
+                    }>
                     Stop sharing with {s.member}
                   </button>
                 </td>

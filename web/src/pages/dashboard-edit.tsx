@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { Dashboard } from '../../../src/client/dashboards-api.ts';
 import type { Visual, VisualKind } from '../../../src/results-sql/dashboards/dashboard-spec.ts';
 import { Link } from '../components/link.tsx';
@@ -39,6 +39,10 @@ function Builder({ existing, catalog }: { readonly existing: Dashboard | null; r
   const [kind, setKind] = useState<VisualKind>('bar');
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
+  // Arranging is announced (the grid's change is silent to a screen reader), and a
+  // removed visual's button hands the focus to "Add visual".
+  const [announced, setAnnounced] = useState('');
+  const addButton = useRef<HTMLButtonElement>(null);
 
   const save = async (): Promise<void> => {
     setBusy(true);
@@ -104,7 +108,7 @@ function Builder({ existing, catalog }: { readonly existing: Dashboard | null; r
               ))}
             </select>
           </label>
-          <button type="button" onClick={add}>
+          <button type="button" onClick={add} ref={addButton}>
             Add visual
           </button>
         </div>
@@ -128,12 +132,26 @@ function Builder({ existing, catalog }: { readonly existing: Dashboard | null; r
                       class="secondary small"
                       key={m.move}
                       aria-label={`${m.move === 'wider' || m.move === 'narrower' || m.move === 'taller' || m.move === 'shorter' ? 'Make' : 'Move'} ${v.title || v.id} ${m.label}`}
-                      onClick={() => setDraft(arrangeVisual(draft, v.id, m.move))}
+                      onClick={() => {
+                        const next = arrangeVisual(draft, v.id, m.move);
+                        const l = next.visuals.find((x) => x.id === v.id)?.layout ?? v.layout;
+                        setDraft(next);
+                        setAnnounced(`${v.title || v.id}: column ${l.x + 1}, row ${l.y + 1}, ${l.w} wide, ${l.h} high`);
+                      }}
                     >
                       {m.text}
                     </button>
                   ))}
-                  <button type="button" class="link danger" onClick={() => (setDraft(removeVisual(draft, v.id)), editing === v.id && setEditing(null))}>
+                  <button
+                    type="button"
+                    class="link danger"
+                    onClick={() => {
+                      setDraft(removeVisual(draft, v.id));
+                      if (editing === v.id) setEditing(null);
+                      setAnnounced(`${v.title || v.id} removed`);
+                      addButton.current?.focus();
+                    }}
+                  >
                     Remove <span class="visually-hidden">{v.title || v.id}</span>
                   </button>
                 </div>
@@ -141,6 +159,9 @@ function Builder({ existing, catalog }: { readonly existing: Dashboard | null; r
             ))}
           </div>
         )}
+        <p class="visually-hidden" aria-live="polite" data-testid="arrange-status">
+          {announced}
+        </p>
         {editedVisual !== undefined && <VisualEditor key={editedVisual.id} visual={editedVisual} catalog={catalog} onChange={(v) => setDraft(replaceVisual(draft, editedVisual.id, v))} />}
 
         <h2>Filters</h2>
@@ -149,6 +170,7 @@ function Builder({ existing, catalog }: { readonly existing: Dashboard | null; r
           <button
             type="button"
             class="secondary"
+            id="add-filter"
             onClick={() => setDraft({ ...draft, filters: [...draft.filters, { id: filterId('campaign_id', draft.filters.map((f) => f.id)), column: 'campaign_id', label: 'Campaign' }] })}
           >
             Add filter
