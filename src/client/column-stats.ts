@@ -77,3 +77,26 @@ export function columnStats(columns: readonly StatsColumn[], answer: { readonly 
     };
   });
 }
+
+/** A result as the catalog lists it: what the statistics need. */
+interface CatalogEntry {
+  readonly id: string;
+  readonly name: string;
+  readonly rowCount: number;
+  readonly columns: readonly StatsColumn[];
+}
+
+/**
+ * The statistics of one result found in `tables` by id or name (undefined when the member
+ * has no such result), `run` answering the one results-SQL query: the client over HTTP
+ * and the CLI's embedded backend share this.
+ */
+export async function statsOfResult(
+  result: string,
+  tables: readonly CatalogEntry[],
+  run: (sql: string) => Promise<{ readonly columns: readonly { readonly name: string }[]; readonly rows: readonly (readonly Cell[])[] }>,
+): Promise<{ table: string; rows: number; columns: ColumnStat[] } | undefined> {
+  const table = tables.find((t) => t.id === result || t.name === result);
+  if (table === undefined) return undefined;
+  return { table: table.name, rows: table.rowCount, columns: columnStats(table.columns, await run(columnStatsSql(table.name, table.columns))) };
+}

@@ -1,4 +1,4 @@
-import { type ColumnStat, columnStats, columnStatsSql } from './column-stats.ts';
+import { type ColumnStat, statsOfResult } from './column-stats.ts';
 import { ClientError } from './client-error.ts';
 import type { Http } from './http.ts';
 import { seg } from './http.ts';
@@ -69,11 +69,9 @@ export class ResultsSqlApi {
    * results (by id or results-SQL name), computed by one results-SQL query.
    */
   async columnStats(result: string, signal?: AbortSignal): Promise<{ table: string; rows: number; columns: ColumnStat[] }> {
-    const { tables } = await this.catalog();
-    const table = tables.find((t) => t.id === result || t.name === result);
-    if (table === undefined) throw new ClientError(404, { code: 'unknown-result', message: `You have no result '${result.slice(0, 80)}'.`, hint: 'list them: GET /v1/results-sql/catalog' }, '/v1/results-sql/catalog');
-    const answer = await this.query({ sql: columnStatsSql(table.name, table.columns), limit: 1 }, signal);
-    return { table: table.name, rows: table.rowCount, columns: columnStats(table.columns, answer) };
+    const stats = await statsOfResult(result, (await this.catalog()).tables, (sql) => this.query({ sql, limit: 1 }, signal));
+    if (stats === undefined) throw new ClientError(404, { code: 'unknown-result', message: `You have no result '${result.slice(0, 80)}'.`, hint: 'list them: GET /v1/results-sql/catalog' }, '/v1/results-sql/catalog');
+    return stats;
   }
 
   /** GET /v1/results-sql/catalog */

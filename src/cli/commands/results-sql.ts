@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { columnStats, columnStatsSql } from '../../client/column-stats.ts';
+import { statsOfResult } from '../../client/column-stats.ts';
 import { withBackend } from '../context.ts';
 import { pickFormat, printJson, printRecords, toCsv, toTable, UsageError } from '../output.ts';
 
@@ -64,10 +64,9 @@ export function registerResultsSqlCommands(r: Command): void {
       const format = pickFormat(opts.format);
       const stats = await withBackend(cmd, async (b) => {
         const actor = await b.actor(opts.as);
-        const table = (await b.resultsSql.catalog(actor)).tables.find((t) => t.id === result || t.name === result);
-        if (table === undefined) throw new UsageError(`you have no result '${result}' (list them: cleanroom results catalog --as ${actor})`);
-        const answer = await b.resultsSql.query(actor, { sql: columnStatsSql(table.name, table.columns) }, { limit: 1 });
-        return columnStats(table.columns, answer);
+        const found = await statsOfResult(result, (await b.resultsSql.catalog(actor)).tables, (sql) => b.resultsSql.query(actor, { sql }, { limit: 1 }));
+        if (found === undefined) throw new UsageError(`you have no result '${result}' (list them: cleanroom results catalog --as ${actor})`);
+        return found.columns;
       });
       if (format === 'json') {
         printJson(stats);

@@ -54,6 +54,15 @@ function summary(row: Row, spec: DashboardSpec): DashboardSummary {
   return { id: row.id, name: row.name, title: spec.title, owner: row.owner, visuals: spec.visuals.length, readyMade: spec.readyMade ?? null, createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
+/** What a viewer is told when something behind a shared dashboard broke: nothing that names the owner's things. */
+export function unavailableToViewer(what: 'dashboard' | 'visual', owner: string): CleanroomError {
+  return new CleanroomError('conflict', {
+    code: 'visual-unavailable',
+    message: `This ${what} cannot be shown now: something it reads has changed since it was shared.`,
+    hint: `ask ${owner} to check the dashboard`,
+  });
+}
+
 /**
  * The document as a viewer sees it: the visuals' SQL is left out (it may name the owner's
  * other results and carry values from them, and a saved query's text is the owner's
@@ -175,7 +184,7 @@ export async function resolveDashboard(
     // Anything else (a saved query or result the owner deleted, SQL that no longer
     // validates) would name the owner's things: the viewer hears only that it is unavailable.
     if (e instanceof CleanroomError) {
-      throw new CleanroomError('conflict', { code: 'visual-unavailable', message: 'This dashboard cannot be shown now: something it reads has changed since it was shared.', hint: `ask ${row.owner} to check the dashboard` });
+      throw unavailableToViewer('dashboard', row.owner);
     }
     throw e;
   }

@@ -3,7 +3,7 @@ import { CleanroomError } from '../../collaboration/errors.ts';
 import type { Workspace } from '../../collaboration/workspace.ts';
 import { type VisualData, visualData } from './dashboard-data.ts';
 import type { FilterValue } from './dashboard-spec.ts';
-import { resolveDashboard } from './dashboard-store.ts';
+import { resolveDashboard, unavailableToViewer } from './dashboard-store.ts';
 
 /**
  * One visual's rows for whoever asks: its owner, or a member it is shared with (the share
@@ -50,7 +50,7 @@ function forViewerError(e: unknown, owner: string): unknown {
     if (e.diagnostic.code !== 'no-analysis-result') return e;
     return new CleanroomError(e.kind, { code: 'no-analysis-result', message: 'This visual has no result to show yet.', hint: `ask ${owner}` });
   }
-  return new CleanroomError('conflict', { code: 'visual-unavailable', message: 'This visual cannot be shown now: something it reads has changed since it was shared.', hint: `ask ${owner} to check the dashboard` });
+  return unavailableToViewer('visual', owner);
 }
 
 /**
